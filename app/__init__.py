@@ -1,0 +1,1 @@
+"""Orbat Map: military deployments over time, with their sources."""

@@ -1,0 +1,68 @@
+"""The catalogues: sites, actors, forces, sources; one site's whole history."""
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException
+
+from app import queries
+from app.deps import ActorFilter, SessionDep
+from app.io import geojson
+
+router = APIRouter(prefix="/api/v1", tags=["catalogue"])
+
+
+@router.get("/sites", summary="Every site (GeoJSON)")
+def read_sites(session: SessionDep) -> dict[str, Any]:
+    """All sites; a site whose coordinates are not known has a null geometry."""
+    return geojson.feature_collection(geojson.site_feature(s) for s in queries.list_sites(session))
+
+
+@router.get(
+    "/sites/{slug}",
+    summary="One site with its full presence history (GeoJSON Feature)",
+    responses={404: {"description": "No site with that slug"}},
+)
+def read_site(session: SessionDep, slug: str) -> dict[str, Any]:
+    """A site, every deployment there, movements to or from it and events at it, with sources."""
+    history = queries.site_history(session, slug)
+    if history is None:
+        raise HTTPException(404, f"no site with slug {slug!r}")
+    feature = geojson.site_feature(history.site)
+    cites = history.citations
+    feature["properties"].update(
+        deployments=[geojson.deployment_properties(d, cites) for d in history.deployments],
+        movements=[geojson.movement_properties(m, cites) for m in history.movements],
+        events=[geojson.event_properties(e, cites) for e in history.events],
+        citations=[geojson.citation_dict(c) for c in cites.get(("site", history.site.id), [])],
+    )
+    return feature
+
+
+@router.get("/actors", summary="Every actor")
+def read_actors(session: SessionDep) -> list[dict[str, Any]]:
+    """Actors with their map colours."""
+    return [geojson.actor_dict(a) for a in queries.list_actors(session)]
+
+
+@router.get("/forces", summary="Every force, optionally of some actors")
+def read_forces(session: SessionDep, actors: ActorFilter) -> list[dict[str, Any]]:
+    """Forces with their actor and parent."""
+    return [geojson.force_dict(f) for f in queries.list_forces(session, actors=actors)]
+
+
+@router.get("/sources", summary="Every source with its grade and how many records it backs")
+def read_sources(session: SessionDep) -> list[dict[str, Any]]:
+    """Sources, most reliable first."""
+    return [
+        {
+            "slug": s.slug,
+            "publisher": s.publisher,
+            "title": s.title,
+            "url": s.url,
+            "published": s.published_date.isoformat() if s.published_date else None,
+            "reliability": s.reliability,
+            "scale": s.scale,
+            "citation_count": n,
+        }
+        for s, n in queries.list_sources(session)
+    ]

@@ -1,0 +1,100 @@
+"""Downloads: deployments, movements and events as CSV or GeoJSON, with the map's filters."""
+
+import csv
+import datetime as dt
+import io
+import json
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Response
+
+from app import queries
+from app.deps import ActorFilter, BBoxFilter, DateRange, SessionDep
+from app.io import geojson
+
+router = APIRouter(prefix="/export", tags=["export"])
+
+Format = Literal["csv", "geojson"]
+
+
+def _file(features: list[dict[str, Any]], name: str, fmt: str) -> Response:
+    filename = f"{name}.{fmt}"
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    if fmt == "geojson":
+        body = json.dumps(geojson.feature_collection(features), ensure_ascii=False)
+        return Response(body, media_type="application/geo+json", headers=headers)
+    return Response(_csv(features), media_type="text/csv; charset=utf-8", headers=headers)
+
+
+def _csv(features: list[dict[str, Any]]) -> str:
+    """Flat rows; a Point's coordinates become lon/lat columns, a line's its endpoints."""
+    rows = []
+    for feature in features:
+        row: dict[str, Any] = {}
+        geometry = feature["geometry"]
+        if geometry and geometry["type"] == "Point":
+            row["lon"], row["lat"] = geometry["coordinates"]
+        elif geometry and geometry["type"] == "LineString":
+            (row["from_lon"], row["from_lat"]), (row["to_lon"], row["to_lat"]) = geometry[
+                "coordinates"
+            ]
+        for key, value in feature["properties"].items():
+            row[key] = ";".join(value) if isinstance(value, list) else value
+        rows.append(row)
+    columns: list[str] = []
+    for row in rows:
+        columns.extend(k for k in row if k not in columns)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns or ["slug"], lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+@router.get("/deployments.{fmt}", summary="Deployments as CSV or GeoJSON")
+def export_deployments(
+    session: SessionDep,
+    fmt: Format,
+    actors: ActorFilter,
+    bbox: BBoxFilter,
+    period: DateRange,
+    date: Annotated[
+        dt.date | None, Query(description="Only what was present on this day (a snapshot).")
+    ] = None,
+) -> Response:
+    """One row per deployment interval; with `date`, only those present on that day."""
+    if date is not None:
+        deployments = queries.state_at(session, date, actors=actors, bbox=bbox)
+    else:
+        deployments = queries.deployments_between(session, *period, actors=actors, bbox=bbox)
+    citations = queries.citations_for(session, deployment=[d.id for d in deployments])
+    features = [geojson.deployment_feature(d, citations, nested=False) for d in deployments]
+    return _file(features, "deployments", fmt)
+
+
+@router.get("/movements.{fmt}", summary="Movements as CSV or GeoJSON")
+def export_movements(
+    session: SessionDep, fmt: Format, actors: ActorFilter, period: DateRange
+) -> Response:
+    """One row per movement overlapping [start, end]."""
+    movements = queries.movements_between(session, *period, actors=actors)
+    citations = queries.citations_for(session, movement=[m.id for m in movements])
+    features = [geojson.movement_feature(m, citations, nested=False) for m in movements]
+    return _file(features, "movements", fmt)
+
+
+@router.get("/events.{fmt}", summary="Events as CSV or GeoJSON")
+def export_events(
+    session: SessionDep,
+    fmt: Format,
+    actors: ActorFilter,
+    period: DateRange,
+    kind: Annotated[list[str] | None, Query(description="Event kind; repeatable.")] = None,
+) -> Response:
+    """One row per event dated in [start, end]."""
+    kinds = kind or []
+    queries.check_event_kinds(kinds)
+    events = queries.events_between(session, *period, actors=actors, kinds=kinds)
+    citations = queries.citations_for(session, event=[e.id for e in events])
+    features = [geojson.event_feature(e, citations, nested=False) for e in events]
+    return _file(features, "events", fmt)

@@ -1,0 +1,88 @@
+"""The map's data: state at a date, intervals, movements, events, and histogram counts."""
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+
+from app import queries
+from app.deps import ActorFilter, BBoxFilter, DateRange, SessionDep
+from app.io import geojson
+
+router = APIRouter(prefix="/api/v1", tags=["state"])
+
+
+@router.get("/snapshot", summary="Sites with forces present on a date (GeoJSON)")
+def read_snapshot(
+    session: SessionDep,
+    actors: ActorFilter,
+    bbox: BBoxFilter,
+    date: Annotated[dt.date | None, Query(description="The day; default today.")] = None,
+) -> dict[str, Any]:
+    """One Point per site with at least one deployment present on the date, with citations."""
+    on = date or dt.date.today()
+    deployments = queries.state_at(session, on, actors=actors, bbox=bbox)
+    citations = queries.citations_for(session, deployment=[d.id for d in deployments])
+    return geojson.feature_collection(
+        geojson.snapshot_features(deployments, citations), date=on.isoformat()
+    )
+
+
+@router.get("/deployments", summary="Deployment intervals overlapping a range (GeoJSON)")
+def read_deployments(
+    session: SessionDep, actors: ActorFilter, bbox: BBoxFilter, period: DateRange
+) -> dict[str, Any]:
+    """Every deployment present on some day of [start, end], one Point each with start and end.
+
+    The map loads these once and redraws any date inside the range without asking again.
+    """
+    start, end = period
+    deployments = queries.deployments_between(session, start, end, actors=actors, bbox=bbox)
+    citations = queries.citations_for(session, deployment=[d.id for d in deployments])
+    return geojson.feature_collection(geojson.deployment_feature(d, citations) for d in deployments)
+
+
+@router.get("/movements", summary="Movements overlapping a range (GeoJSON LineStrings)")
+def read_movements(session: SessionDep, actors: ActorFilter, period: DateRange) -> dict[str, Any]:
+    """Movements from origin to destination; an off-map destination has only its origin point."""
+    start, end = period
+    movements = queries.movements_between(session, start, end, actors=actors)
+    citations = queries.citations_for(session, movement=[m.id for m in movements])
+    return geojson.feature_collection(geojson.movement_feature(m, citations) for m in movements)
+
+
+@router.get("/events", summary="Events in a range, with citations (GeoJSON)")
+def read_events(
+    session: SessionDep,
+    actors: ActorFilter,
+    period: DateRange,
+    kind: Annotated[list[str] | None, Query(description="Event kind; repeatable.")] = None,
+) -> dict[str, Any]:
+    """Events dated in [start, end]; those without a located site have a null geometry."""
+    kinds = kind or []
+    queries.check_event_kinds(kinds)
+    start, end = period
+    events = queries.events_between(session, start, end, actors=actors, kinds=kinds)
+    citations = queries.citations_for(session, event=[e.id for e in events])
+    return geojson.feature_collection(geojson.event_feature(e, citations) for e in events)
+
+
+@router.get("/timeline", summary="Counts of events and movements per bucket")
+def read_timeline(
+    session: SessionDep,
+    actors: ActorFilter,
+    period: DateRange,
+    bucket: Literal["day", "week", "month", "year"] = "month",
+) -> dict[str, Any]:
+    """Counts for the histogram under the map; empty buckets are left out."""
+    start, end = period
+    span = queries.dataset_span(session)
+    if span is not None:
+        start, end = max(start, span[0]), min(end, span[1])
+    return {
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "bucket": bucket,
+        "span": [span[0].isoformat(), span[1].isoformat()] if span else None,
+        "buckets": queries.timeline_counts(session, start, end, bucket=bucket, actors=actors),
+    }

@@ -1,0 +1,5 @@
+"""The app as uvicorn loads it: `uvicorn app.asgi:app`."""
+
+from app.main import create_app
+
+app = create_app()

@@ -1,0 +1,1 @@
+"""Reading and writing the exchange format, CSV and GeoJSON."""

@@ -1,0 +1,252 @@
+"""Records as JSON-ready dicts and GeoJSON features (RFC 7946: longitude first).
+
+One builder per record kind, used by the API, the exports and the pages, so a deployment reads the
+same everywhere. Precision is given by name and by ACLED's code so ACLED users can join data.
+"""
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from app.models import PRECISION_CODES, Actor, Citation, Deployment, Event, Force, Movement, Site
+from app.models import Precision as _Precision
+from app.queries import summarize
+
+Citations = dict[tuple[str, int], list[Citation]]
+
+
+def _iso(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def precision_code(precision: str | None) -> int | None:
+    return PRECISION_CODES[_Precision(precision)] if precision else None
+
+
+def point(site: Site | None) -> dict[str, Any] | None:
+    if site is None or site.lat is None or site.lon is None:
+        return None
+    return {"type": "Point", "coordinates": [site.lon, site.lat]}
+
+
+def feature_collection(features: Iterable[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+    return {"type": "FeatureCollection", **extra, "features": list(features)}
+
+
+def actor_dict(actor: Actor) -> dict[str, Any]:
+    return {
+        "slug": actor.slug,
+        "name": actor.name,
+        "short_name": actor.short_name,
+        "kind": actor.kind,
+        "color": actor.color,
+        "aliases": _split(actor.aliases),
+        "description": actor.description,
+    }
+
+
+def site_dict(site: Site) -> dict[str, Any]:
+    return {
+        "slug": site.slug,
+        "name": site.name,
+        "aliases": _split(site.aliases),
+        "kind": site.kind,
+        "lat": site.lat,
+        "lon": site.lon,
+        "geo_precision": site.geo_precision,
+        "country": site.country,
+        "admin1": site.admin1,
+        "description": site.description,
+    }
+
+
+def force_dict(force: Force) -> dict[str, Any]:
+    return {
+        "slug": force.slug,
+        "name": force.name,
+        "actor": force.actor.slug,
+        "actor_name": force.actor.name,
+        "branch": force.branch,
+        "parent": force.parent.slug if force.parent else None,
+        "sidc": force.sidc,
+        "description": force.description,
+    }
+
+
+def citation_dict(citation: Citation) -> dict[str, Any]:
+    source = citation.source
+    return {
+        "source": source.slug,
+        "publisher": source.publisher,
+        "title": source.title,
+        "url": source.url,
+        "published": _iso(source.published_date),
+        "reliability": source.reliability,
+        "credibility": citation.credibility,
+        "claim": citation.claim,
+    }
+
+
+def _citation_fields(found: Sequence[Citation], nested: bool) -> dict[str, Any]:
+    summary = summarize(found)
+    fields: dict[str, Any] = {
+        "citation_count": summary.count,
+        "best_reliability": summary.best_reliability,
+        "best_credibility": summary.best_credibility,
+    }
+    if nested:
+        fields["citations"] = [citation_dict(c) for c in found]
+    return fields
+
+
+def deployment_properties(
+    deployment: Deployment, citations: Citations, *, nested: bool = True
+) -> dict[str, Any]:
+    force, actor, site = deployment.force, deployment.force.actor, deployment.site
+    return {
+        "slug": deployment.slug,
+        "site": site.slug,
+        "site_name": site.name,
+        "site_kind": site.kind,
+        "force": force.slug,
+        "force_name": force.name,
+        "branch": force.branch,
+        "actor": actor.slug,
+        "actor_name": actor.name,
+        "color": actor.color,
+        "status": deployment.status,
+        "start": _iso(deployment.start_date),
+        "start_precision": deployment.start_precision,
+        "start_time_precision": precision_code(deployment.start_precision),
+        "end": _iso(deployment.end_date),
+        "end_precision": deployment.end_precision,
+        "end_time_precision": precision_code(deployment.end_precision),
+        "strength": deployment.strength,
+        "confidence": deployment.confidence,
+        "note": deployment.note,
+        "geo_precision": site.geo_precision,
+        **_citation_fields(citations.get(("deployment", deployment.id), []), nested),
+    }
+
+
+def deployment_feature(deployment: Deployment, citations: Citations, *, nested: bool = True):
+    return {
+        "type": "Feature",
+        "id": deployment.slug,
+        "geometry": point(deployment.site),
+        "properties": deployment_properties(deployment, citations, nested=nested),
+    }
+
+
+def snapshot_features(deployments: Sequence[Deployment], citations: Citations) -> list[dict]:
+    """One Point feature per site, holding the deployments present there."""
+    by_site: dict[int, list[Deployment]] = {}
+    for deployment in deployments:
+        by_site.setdefault(deployment.site_id, []).append(deployment)
+    features = []
+    for site_deployments in by_site.values():
+        site = site_deployments[0].site
+        features.append(
+            {
+                "type": "Feature",
+                "id": site.slug,
+                "geometry": point(site),
+                "properties": {
+                    "site": {
+                        "slug": site.slug,
+                        "name": site.name,
+                        "kind": site.kind,
+                        "geo_precision": site.geo_precision,
+                    },
+                    "actors": sorted({d.force.actor.slug for d in site_deployments}),
+                    "deployments": [deployment_properties(d, citations) for d in site_deployments],
+                },
+            }
+        )
+    return features
+
+
+def movement_properties(
+    movement: Movement, citations: Citations, *, nested: bool = True
+) -> dict[str, Any]:
+    actor = movement.force.actor
+    to_site = movement.to_site
+    return {
+        "slug": movement.slug,
+        "force": movement.force.slug,
+        "force_name": movement.force.name,
+        "actor": actor.slug,
+        "actor_name": actor.name,
+        "color": actor.color,
+        "from_site": movement.from_site.slug,
+        "from_name": movement.from_site.name,
+        "to_site": to_site.slug if to_site else None,
+        "to_name": to_site.name if to_site else movement.to_label,
+        "start": _iso(movement.start_date),
+        "start_precision": movement.start_precision,
+        "start_time_precision": precision_code(movement.start_precision),
+        "end": _iso(movement.end_date),
+        "end_precision": movement.end_precision,
+        "end_time_precision": precision_code(movement.end_precision),
+        "description": movement.description,
+        "confidence": movement.confidence,
+        **_citation_fields(citations.get(("movement", movement.id), []), nested),
+    }
+
+
+def movement_feature(movement: Movement, citations: Citations, *, nested: bool = True):
+    origin, destination = point(movement.from_site), point(movement.to_site)
+    geometry = None
+    if origin and destination:
+        geometry = {
+            "type": "LineString",
+            "coordinates": [origin["coordinates"], destination["coordinates"]],
+        }
+    elif origin:
+        # Off-map destination: only the origin can be drawn.
+        geometry = origin
+    return {
+        "type": "Feature",
+        "id": movement.slug,
+        "geometry": geometry,
+        "properties": movement_properties(movement, citations, nested=nested),
+    }
+
+
+def event_properties(event: Event, citations: Citations, *, nested: bool = True) -> dict:
+    return {
+        "slug": event.slug,
+        "date": _iso(event.date),
+        "date_precision": event.date_precision,
+        "time_precision": precision_code(event.date_precision),
+        "kind": event.kind,
+        "title": event.title,
+        "description": event.description,
+        "site": event.site.slug if event.site else None,
+        "site_name": event.site.name if event.site else None,
+        "actors": sorted(a.slug for a in event.actors),
+        "confidence": event.confidence,
+        **_citation_fields(citations.get(("event", event.id), []), nested),
+    }
+
+
+def event_feature(event: Event, citations: Citations, *, nested: bool = True) -> dict:
+    return {
+        "type": "Feature",
+        "id": event.slug,
+        "geometry": point(event.site),
+        "properties": event_properties(event, citations, nested=nested),
+    }
+
+
+def site_feature(site: Site) -> dict[str, Any]:
+    return {
+        "type": "Feature",
+        "id": site.slug,
+        "geometry": point(site),
+        "properties": site_dict(site),
+    }
+
+
+def _split(value: str | None) -> list[str]:
+    return [part.strip() for part in value.split(";") if part.strip()] if value else []

@@ -1,0 +1,47 @@
+"""The ASGI application: API routers, pages, static files."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+
+from app import pages
+from app.api import catalogue, export, state
+from app.api.errors import install_error_handlers
+from app.db import Database
+from app.settings import PROJECT_ROOT, Settings, get_settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        app.state.db.close()
+
+    app = FastAPI(
+        lifespan=lifespan,
+        title="Orbat Map",
+        summary="Military deployments over time: who was where, when, and which sources say so.",
+        version="0.1.0",
+    )
+    app.state.settings = settings
+    app.state.db = Database(settings.database_url)
+    install_error_handlers(app)
+    app.include_router(state.router)
+    app.include_router(catalogue.router)
+    app.include_router(export.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
+
+    @app.get("/healthz", tags=["ops"], summary="Liveness and database check")
+    def read_health() -> dict[str, Any]:
+        with app.state.db.session() as session:
+            session.execute(text("SELECT 1"))
+        return {"status": "ok"}
+
+    return app

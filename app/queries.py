@@ -1,0 +1,393 @@
+"""The temporal core: what was where on a date, what changed over a range, one site's history.
+
+Plain functions over a session, shared by the JSON API, the pages, the exports and the CLI.
+Intervals are half-open: a deployment [start, end) is present on `start` and absent on `end`;
+an open end is present forever.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from app.models import (
+    Actor,
+    Citation,
+    Deployment,
+    Event,
+    Force,
+    Movement,
+    Site,
+    Source,
+)
+
+EARLIEST = dt.date(1, 1, 1)
+LATEST = dt.date(9999, 12, 31)
+BUCKETS = ("day", "week", "month", "year")
+
+
+class UnknownSlugs(ValueError):
+    """A filter named records that do not exist (a typo must not answer an empty result)."""
+
+    def __init__(self, field_name: str, slugs: Sequence[str]) -> None:
+        self.field_name = field_name
+        self.slugs = list(slugs)
+        super().__init__(f"unknown {field_name}: {', '.join(self.slugs)}")
+
+
+@dataclass(frozen=True)
+class BBox:
+    west: float
+    south: float
+    east: float
+    north: float
+
+
+@dataclass
+class CitationSummary:
+    count: int = 0
+    best_reliability: str | None = None
+    best_credibility: int | None = None
+
+
+@dataclass
+class SiteHistory:
+    site: Site
+    deployments: list[Deployment]
+    movements: list[Movement]
+    events: list[Event]
+    citations: dict[tuple[str, int], list[Citation]] = field(default_factory=dict)
+
+
+def check_actor_slugs(session: Session, slugs: Sequence[str]) -> None:
+    _check_slugs(session, Actor, "actor", slugs)
+
+
+def check_event_kinds(kinds: Sequence[str]) -> None:
+    from app.models import EVENT_KINDS
+
+    unknown = [k for k in kinds if k not in EVENT_KINDS]
+    if unknown:
+        raise UnknownSlugs("kind", unknown)
+
+
+def _check_slugs(session: Session, model: type, field_name: str, slugs: Sequence[str]) -> None:
+    if not slugs:
+        return
+    found = set(session.scalars(select(model.slug).where(model.slug.in_(set(slugs)))))  # type: ignore[attr-defined]
+    unknown = [s for s in dict.fromkeys(slugs) if s not in found]
+    if unknown:
+        raise UnknownSlugs(field_name, unknown)
+
+
+def _deployments_query(
+    actors: Sequence[str] = (), bbox: BBox | None = None
+) -> Select[tuple[Deployment]]:
+    query = (
+        select(Deployment)
+        .join(Deployment.force)
+        .join(Force.actor)
+        .join(Deployment.site)
+        .options(
+            joinedload(Deployment.force).joinedload(Force.actor),
+            joinedload(Deployment.site),
+        )
+        .order_by(Site.name, Actor.slug, Deployment.start_date)
+    )
+    if actors:
+        query = query.where(Actor.slug.in_(actors))
+    if bbox is not None:
+        query = query.where(
+            Site.lat.between(bbox.south, bbox.north), Site.lon.between(bbox.west, bbox.east)
+        )
+    return query
+
+
+def state_at(
+    session: Session, on: dt.date, *, actors: Sequence[str] = (), bbox: BBox | None = None
+) -> list[Deployment]:
+    """Every deployment present on `on`: start <= on < end (an open end never ends)."""
+    query = _deployments_query(actors, bbox).where(
+        Deployment.start_date <= on,
+        or_(Deployment.end_date.is_(None), Deployment.end_date > on),
+    )
+    return list(session.scalars(query).unique())
+
+
+def deployments_between(
+    session: Session,
+    start: dt.date,
+    end: dt.date,
+    *,
+    actors: Sequence[str] = (),
+    bbox: BBox | None = None,
+) -> list[Deployment]:
+    """Deployments present on at least one day of the closed range [start, end]."""
+    query = _deployments_query(actors, bbox).where(
+        Deployment.start_date <= end,
+        or_(Deployment.end_date.is_(None), Deployment.end_date > start),
+    )
+    return list(session.scalars(query).unique())
+
+
+def movements_between(
+    session: Session, start: dt.date, end: dt.date, *, actors: Sequence[str] = ()
+) -> list[Movement]:
+    """Movements whose [start, end] days overlap the closed range; an unknown end is the start."""
+    query = (
+        select(Movement)
+        .join(Movement.force)
+        .join(Force.actor)
+        .options(
+            joinedload(Movement.force).joinedload(Force.actor),
+            joinedload(Movement.from_site),
+            joinedload(Movement.to_site),
+        )
+        .where(
+            Movement.start_date <= end,
+            func.coalesce(Movement.end_date, Movement.start_date) >= start,
+        )
+        .order_by(Movement.start_date, Movement.slug)
+    )
+    if actors:
+        query = query.where(Actor.slug.in_(actors))
+    return list(session.scalars(query).unique())
+
+
+def events_between(
+    session: Session,
+    start: dt.date,
+    end: dt.date,
+    *,
+    actors: Sequence[str] = (),
+    kinds: Sequence[str] = (),
+) -> list[Event]:
+    """Events dated within the closed range, oldest first."""
+    query = (
+        select(Event)
+        .options(selectinload(Event.actors), joinedload(Event.site))
+        .where(Event.date.between(start, end))
+        .order_by(Event.date, Event.slug)
+    )
+    if actors:
+        query = query.where(Event.actors.any(Actor.slug.in_(actors)))
+    if kinds:
+        query = query.where(Event.kind.in_(kinds))
+    return list(session.scalars(query).unique())
+
+
+def dataset_span(session: Session) -> tuple[dt.date, dt.date] | None:
+    """First and last dates any record mentions, for the time slider's range."""
+    firsts = [
+        session.scalar(select(func.min(Deployment.start_date))),
+        session.scalar(select(func.min(Event.date))),
+        session.scalar(select(func.min(Movement.start_date))),
+    ]
+    lasts = [
+        session.scalar(select(func.max(Deployment.start_date))),
+        session.scalar(select(func.max(Deployment.end_date))),
+        session.scalar(select(func.max(Event.date))),
+        session.scalar(select(func.max(Movement.start_date))),
+        session.scalar(select(func.max(Movement.end_date))),
+    ]
+    known_firsts = [d for d in firsts if d is not None]
+    known_lasts = [d for d in lasts if d is not None]
+    if not known_firsts or not known_lasts:
+        return None
+    return min(known_firsts), max(known_lasts)
+
+
+def bucket_start(day: dt.date, bucket: str) -> dt.date:
+    """The first day of the bucket holding `day` (weeks start on Monday, as ISO weeks do)."""
+    if bucket == "day":
+        return day
+    if bucket == "week":
+        return day - dt.timedelta(days=day.weekday())
+    if bucket == "month":
+        return day.replace(day=1)
+    if bucket == "year":
+        return day.replace(month=1, day=1)
+    raise ValueError(f"unknown bucket {bucket!r}")
+
+
+def timeline_counts(
+    session: Session,
+    start: dt.date,
+    end: dt.date,
+    *,
+    bucket: str = "month",
+    actors: Sequence[str] = (),
+) -> list[dict[str, object]]:
+    """Events and movements per bucket in [start, end], following the actor filter.
+
+    Only buckets with something in them are returned; the histogram fills the gaps.
+    """
+    counts: dict[dt.date, dict[str, int]] = defaultdict(lambda: {"events": 0, "movements": 0})
+    for event in events_between(session, start, end, actors=actors):
+        counts[bucket_start(event.date, bucket)]["events"] += 1
+    for movement in movements_between(session, start, end, actors=actors):
+        day = max(movement.start_date, start)
+        counts[bucket_start(day, bucket)]["movements"] += 1
+    return [
+        {"bucket": key.isoformat(), **value, "total": value["events"] + value["movements"]}
+        for key, value in sorted(counts.items())
+    ]
+
+
+def site_by_slug(session: Session, slug: str) -> Site | None:
+    return session.scalar(select(Site).where(Site.slug == slug))
+
+
+def site_history(session: Session, slug: str) -> SiteHistory | None:
+    """A site with every deployment, movement and event there, oldest first, and citations."""
+    site = site_by_slug(session, slug)
+    if site is None:
+        return None
+    deployments = list(
+        session.scalars(
+            select(Deployment)
+            .where(Deployment.site_id == site.id)
+            .options(
+                joinedload(Deployment.force).joinedload(Force.actor), joinedload(Deployment.site)
+            )
+            .order_by(Deployment.start_date, Deployment.slug)
+        ).unique()
+    )
+    movements = list(
+        session.scalars(
+            select(Movement)
+            .where(or_(Movement.from_site_id == site.id, Movement.to_site_id == site.id))
+            .options(
+                joinedload(Movement.force).joinedload(Force.actor),
+                joinedload(Movement.from_site),
+                joinedload(Movement.to_site),
+            )
+            .order_by(Movement.start_date)
+        ).unique()
+    )
+    events = list(
+        session.scalars(
+            select(Event)
+            .where(Event.site_id == site.id)
+            .options(selectinload(Event.actors), joinedload(Event.site))
+            .order_by(Event.date)
+        ).unique()
+    )
+    history = SiteHistory(site=site, deployments=deployments, movements=movements, events=events)
+    history.citations = citations_for(
+        session,
+        deployment=[d.id for d in deployments],
+        movement=[m.id for m in movements],
+        event=[e.id for e in events],
+        site=[site.id],
+    )
+    return history
+
+
+def citations_for(
+    session: Session, **ids_by_type: Iterable[int]
+) -> dict[tuple[str, int], list[Citation]]:
+    """Citations (with their sources) of many records at once, keyed by (record type, id)."""
+    conditions = []
+    for record_type, ids in ids_by_type.items():
+        id_list = list(ids)
+        if id_list:
+            conditions.append(getattr(Citation, f"{record_type}_id").in_(id_list))
+    if not conditions:
+        return {}
+    rows = session.scalars(
+        select(Citation)
+        .options(joinedload(Citation.source))
+        .where(or_(*conditions))
+        .order_by(Citation.credibility, Citation.id)
+    )
+    found: dict[tuple[str, int], list[Citation]] = defaultdict(list)
+    for citation in rows:
+        kind = citation.record_type
+        found[(kind, getattr(citation, f"{kind}_id"))].append(citation)
+    return dict(found)
+
+
+def summarize(citations: Sequence[Citation]) -> CitationSummary:
+    if not citations:
+        return CitationSummary()
+    return CitationSummary(
+        count=len(citations),
+        best_reliability=min(c.source.reliability for c in citations),
+        best_credibility=min(c.credibility for c in citations),
+    )
+
+
+def list_actors(session: Session) -> list[Actor]:
+    return list(session.scalars(select(Actor).order_by(Actor.name)))
+
+
+def list_sites(session: Session) -> list[Site]:
+    return list(session.scalars(select(Site).order_by(Site.name)))
+
+
+def list_forces(session: Session, *, actors: Sequence[str] = ()) -> list[Force]:
+    query = (
+        select(Force)
+        .join(Force.actor)
+        .options(joinedload(Force.actor), joinedload(Force.parent))
+        .order_by(Actor.name, Force.name)
+    )
+    if actors:
+        query = query.where(Actor.slug.in_(actors))
+    return list(session.scalars(query).unique())
+
+
+def list_sources(session: Session) -> list[tuple[Source, int]]:
+    """Every source with how many records it backs."""
+    counts = (
+        select(Citation.source_id, func.count(Citation.id).label("n"))
+        .group_by(Citation.source_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Source, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.source_id == Source.id)
+        .order_by(Source.reliability, Source.publisher, Source.title)
+    )
+    return [(source, int(n)) for source, n in rows]
+
+
+def source_citations(session: Session) -> dict[int, list[Citation]]:
+    """All citations grouped by source id, for the sources page."""
+    grouped: dict[int, list[Citation]] = defaultdict(list)
+    for citation in session.scalars(select(Citation).order_by(Citation.id)):
+        grouped[citation.source_id].append(citation)
+    return dict(grouped)
+
+
+def actor_by_slug(session: Session, slug: str) -> Actor | None:
+    return session.scalar(select(Actor).where(Actor.slug == slug))
+
+
+def actor_deployments(session: Session, slug: str) -> list[Deployment]:
+    """Every deployment of one actor's forces, oldest first."""
+    query = _deployments_query([slug]).order_by(None).order_by(Deployment.start_date, Site.name)
+    return list(session.scalars(query).unique())
+
+
+def record_slugs(session: Session, record_type: str, ids: Iterable[int]) -> dict[int, str]:
+    """Slugs of records by id, for naming what a citation backs."""
+    from app import models
+
+    model = {
+        "deployment": models.Deployment,
+        "movement": models.Movement,
+        "event": models.Event,
+        "site": models.Site,
+        "force": models.Force,
+        "actor": models.Actor,
+    }[record_type]
+    id_list = list(set(ids))
+    if not id_list:
+        return {}
+    rows = session.execute(select(model.id, model.slug).where(model.id.in_(id_list)))  # type: ignore[attr-defined]
+    return {row[0]: row[1] for row in rows}
