@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Fetch the browser libraries and the offline basemap into static/vendor/.
+#
+# The results are committed, so the app never needs this script at run time; it exists so anyone
+# can check that the committed files are exactly these pinned releases (and redo them on an
+# upgrade). Packages come through the npm client from whatever registry it is configured for; each
+# tarball must match the SHA-256 recorded below, or nothing is written.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+DEST="$ROOT/static/vendor"
+
+# package@version  sha256 of the tarball `npm pack` downloads
+PACKAGES=(
+  "leaflet@1.9.4 84c65a256e50657896f54c33bd857b6849ebe94c817803be818bf32a3dde0b77"
+  "topojson-client@3.1.0 889fadb422f6236d0f8337a236ce6499f258b75e44b81733b13bd971067322bf"
+  "world-atlas@2.0.2 032e7765f2ce00edaeafec23ff22bc3b77e42987c257da944cc585b452c05b97"
+)
+
+command -v npm >/dev/null || { echo "vendor.sh: npm is needed (apt-get install npm)" >&2; exit 1; }
+
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+
+for entry in "${PACKAGES[@]}"; do
+  spec="${entry%% *}"
+  want="${entry##* }"
+  name="${spec%@*}"
+  version="${spec##*@}"
+  (cd "$WORK" && npm pack --silent "$spec" >/dev/null)
+  tarball="$WORK/$name-$version.tgz"
+  got="$(sha256sum "$tarball" | cut -d' ' -f1)"
+  if [[ "$got" != "$want" ]]; then
+    echo "vendor.sh: $spec: sha256 $got, expected $want; refusing to use it" >&2
+    exit 1
+  fi
+  mkdir -p "$WORK/$name"
+  tar -xzf "$tarball" -C "$WORK/$name" --strip-components=1
+  echo "ok $spec"
+done
+
+rm -rf "$DEST"
+mkdir -p "$DEST/leaflet/images" "$DEST/topojson-client" "$DEST/world-atlas"
+
+cp "$WORK/leaflet/dist/leaflet.js" "$WORK/leaflet/dist/leaflet.css" "$WORK/leaflet/LICENSE" \
+  "$DEST/leaflet/"
+cp "$WORK/leaflet/dist/images/"*.png "$DEST/leaflet/images/"
+# The source map is not shipped; drop the comment so a browser's devtools do not ask for it.
+sed -i '/^\/\/# sourceMappingURL=/d' "$DEST/leaflet/leaflet.js"
+
+cp "$WORK/topojson-client/dist/topojson-client.min.js" "$WORK/topojson-client/LICENSE" \
+  "$DEST/topojson-client/"
+
+# Natural Earth 1:50m country outlines (public domain), as TopoJSON; converted in the browser.
+cp "$WORK/world-atlas/countries-50m.json" "$WORK/world-atlas/LICENSE" "$DEST/world-atlas/"
+
+cat > "$DEST/README.md" <<EOF
+# Vendored files
+
+Written by \`scripts/vendor.sh\`; do not edit by hand.
+
+| package | files | licence |
+| --- | --- | --- |
+| leaflet 1.9.4 | leaflet/leaflet.js, leaflet.css, images/ | BSD-2-Clause (leaflet/LICENSE) |
+| topojson-client 3.1.0 | topojson-client/topojson-client.min.js | ISC (topojson-client/LICENSE) |
+| world-atlas 2.0.2 | world-atlas/countries-50m.json (Natural Earth 1:50m, public domain) | ISC (world-atlas/LICENSE) |
+EOF
+
+(cd "$DEST" && find . -type f ! -name SHA256SUMS | LC_ALL=C sort | xargs sha256sum > SHA256SUMS)
+echo "vendored into $DEST"

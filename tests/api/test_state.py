@@ -1,0 +1,172 @@
+"""The map's endpoints on the bundled dataset: what a user asks, and typos they make."""
+
+import pytest
+from fastapi.testclient import TestClient
+
+
+def sites_of(collection: dict, actor: str | None = None) -> set[str]:
+    found = set()
+    for feature in collection["features"]:
+        for deployment in feature["properties"]["deployments"]:
+            if actor is None or deployment["actor"] == actor:
+                found.add(feature["properties"]["site"]["slug"])
+    return found
+
+
+def active_sites(collection: dict, actor: str) -> set[str]:
+    return {
+        feature["properties"]["site"]["slug"]
+        for feature in collection["features"]
+        for d in feature["properties"]["deployments"]
+        if d["actor"] == actor and d["status"] == "active"
+    }
+
+
+def snapshot(client: TestClient, **params) -> dict:
+    response = client.get("/api/v1/snapshot", params=params)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["type"] == "FeatureCollection"
+    return body
+
+
+def test_russia_in_june_2025_holds_qamishli_hmeimim_and_tartus(client: TestClient) -> None:
+    body = snapshot(client, date="2025-06-01", actor="russia")
+    assert {"qamishli-airport", "hmeimim", "tartus"} <= active_sites(body, "russia")
+
+
+def test_russia_in_february_2026_has_left_qamishli_but_not_hmeimim(client: TestClient) -> None:
+    body = snapshot(client, date="2026-02-10", actor="russia")
+    assert "qamishli-airport" not in sites_of(body, "russia")
+    assert "hmeimim" in active_sites(body, "russia")
+
+
+def test_no_russian_air_group_at_hmeimim_before_september_2015(client: TestClient) -> None:
+    body = snapshot(client, date="2014-06-01", actor="russia")
+    assert "hmeimim" not in sites_of(body)
+
+
+def test_qamishli_is_in_drawdown_in_late_january_2026(client: TestClient) -> None:
+    body = snapshot(client, date="2026-01-25", actor="russia")
+    statuses = {
+        d["status"]
+        for f in body["features"]
+        if f["properties"]["site"]["slug"] == "qamishli-airport"
+        for d in f["properties"]["deployments"]
+    }
+    assert statuses == {"drawdown"}
+
+
+@pytest.mark.parametrize("date", ["2016-01-01", "2020-01-01", "2025-06-01", "2026-02-10"])
+def test_sdf_filter_never_returns_a_russian_force(client: TestClient, date: str) -> None:
+    body = snapshot(client, date=date, actor="sdf")
+    actors = {d["actor"] for f in body["features"] for d in f["properties"]["deployments"]}
+    assert actors <= {"sdf"}
+
+
+def test_repeated_actor_filter_returns_both(client: TestClient) -> None:
+    body = snapshot(client, date="2020-06-01", actor=["russia", "turkey"])
+    actors = {d["actor"] for f in body["features"] for d in f["properties"]["deployments"]}
+    assert actors == {"russia", "turkey"}
+
+
+def test_snapshot_is_geojson_with_longitude_first(client: TestClient) -> None:
+    body = snapshot(client, date="2025-06-01", actor="russia")
+    hmeimim = next(f for f in body["features"] if f["id"] == "hmeimim")
+    lon, lat = hmeimim["geometry"]["coordinates"]
+    assert 35.5 < lon < 36.5 and 35 < lat < 36
+
+
+def test_every_snapshot_deployment_carries_its_citations(client: TestClient) -> None:
+    body = snapshot(client, date="2026-01-25")
+    for feature in body["features"]:
+        for d in feature["properties"]["deployments"]:
+            assert d["citation_count"] == len(d["citations"]) >= 1, d["slug"]
+            assert d["best_reliability"] in "ABCDEF"
+            assert d["confidence"] in {"high", "medium", "low"}
+
+
+def test_bbox_keeps_only_the_coast(client: TestClient) -> None:
+    body = snapshot(client, date="2025-06-01", actor="russia", bbox="35.5,34.5,36.5,36")
+    assert sites_of(body) == {"hmeimim", "tartus"}
+
+
+def test_movements_in_early_2026_include_qamishli_to_hmeimim(client: TestClient) -> None:
+    response = client.get(
+        "/api/v1/movements", params={"start": "2026-01-01", "end": "2026-02-28", "actor": "russia"}
+    )
+    assert response.status_code == 200
+    lines = [
+        f
+        for f in response.json()["features"]
+        if f["properties"]["from_site"] == "qamishli-airport"
+        and f["properties"]["to_site"] == "hmeimim"
+    ]
+    assert lines and lines[0]["geometry"]["type"] == "LineString"
+    (from_lon, _), (to_lon, _) = lines[0]["geometry"]["coordinates"]
+    assert from_lon > 41 and to_lon < 36.5
+
+
+def test_events_in_early_2026_include_the_ceasefire_extension(client: TestClient) -> None:
+    response = client.get("/api/v1/events", params={"start": "2026-01-01", "end": "2026-02-28"})
+    assert response.status_code == 200
+    events = {f["properties"]["slug"]: f["properties"] for f in response.json()["features"]}
+    extension = events["ceasefire-extension-2026-01-24"]
+    assert extension["kind"] == "ceasefire" and extension["citations"]
+
+
+def test_events_filter_by_kind(client: TestClient) -> None:
+    response = client.get("/api/v1/events", params={"kind": "ceasefire"})
+    kinds = {f["properties"]["kind"] for f in response.json()["features"]}
+    assert kinds == {"ceasefire"}
+
+
+def test_deployments_returns_intervals_with_start_and_end(client: TestClient) -> None:
+    response = client.get("/api/v1/deployments", params={"actor": "russia"})
+    assert response.status_code == 200
+    rows = {f["properties"]["slug"]: f["properties"] for f in response.json()["features"]}
+    qamishli = [p for p in rows.values() if p["site"] == "qamishli-airport"]
+    assert {p["status"] for p in qamishli} >= {"active", "drawdown"}
+    assert all("start" in p and "end" in p for p in rows.values())
+
+
+def test_timeline_counts_follow_the_actor_filter(client: TestClient) -> None:
+    everyone = client.get("/api/v1/timeline", params={"bucket": "year"}).json()
+    russia = client.get("/api/v1/timeline", params={"bucket": "year", "actor": "russia"}).json()
+    total = sum(b["total"] for b in everyone["buckets"])
+    russian = sum(b["total"] for b in russia["buckets"])
+    assert 0 < russian < total
+    assert all(b["bucket"].endswith("-01-01") for b in everyone["buckets"])
+    assert everyone["span"][0] <= "2015-09-30"
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "field", "fragment"),
+    [
+        ("/api/v1/snapshot", {"date": "2026-02-30"}, "date", "valid date"),
+        ("/api/v1/snapshot", {"date": "yesterday"}, "date", "valid date"),
+        ("/api/v1/snapshot", {"date": "2025-06-01", "actor": "russa"}, "actor", "'russa'"),
+        ("/api/v1/snapshot", {"bbox": "35,34,36"}, "bbox", "four numbers"),
+        ("/api/v1/snapshot", {"bbox": "35,34,x,36"}, "bbox", "not a number"),
+        ("/api/v1/snapshot", {"bbox": "35,94,36,95"}, "bbox", "latitudes"),
+        ("/api/v1/snapshot", {"bbox": "36,34,35,36"}, "bbox", "west must not exceed east"),
+        ("/api/v1/movements", {"start": "2026-03-01", "end": "2026-01-01"}, "start", "after end"),
+        ("/api/v1/movements", {"actor": "nobody"}, "actor", "'nobody'"),
+        ("/api/v1/events", {"start": "2026-13-01"}, "start", "valid date"),
+        ("/api/v1/events", {"kind": "ceasfire"}, "kind", "'ceasfire'"),
+        ("/api/v1/timeline", {"bucket": "fortnight"}, "bucket", "day"),
+        ("/api/v1/deployments", {"start": "2026-03-01", "end": "2026-01-01"}, "start", "after"),
+        ("/api/v1/forces", {"actor": "rusia"}, "actor", "'rusia'"),
+        ("/export/events.csv", {"start": "2026-03-01", "end": "2026-01-01"}, "start", "after"),
+        ("/export/deployments.geojson", {"actor": "x"}, "actor", "'x'"),
+    ],
+)
+def test_bad_input_answers_422_naming_the_parameter(
+    client: TestClient, path: str, params: dict, field: str, fragment: str
+) -> None:
+    response = client.get(path, params=params)
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert body["detail"][0]["loc"][-1] == field
+    assert body["message"].startswith(f"{field}: ")
+    assert fragment in body["message"]
