@@ -83,9 +83,7 @@ def _check_slugs(session: Session, model: type, field_name: str, slugs: Sequence
         raise UnknownSlugs(field_name, unknown)
 
 
-def _deployments_query(
-    actors: Sequence[str] = (), bbox: BBox | None = None
-) -> Select[tuple[Deployment]]:
+def _deployments_query(actors: Sequence[str] = (), bbox: BBox | None = None) -> Select[Deployment]:
     query = (
         select(Deployment)
         .join(Deployment.force)
