@@ -1,5 +1,425 @@
-"""HTML pages; they call the same query functions as the API."""
+"""HTML pages; they call the same query functions as the API.
 
-from fastapi import APIRouter
+Everything a page shows is rendered here on the server (tables stay readable without JavaScript);
+the map page only hands the browser its settings and lets static/js fetch the API.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+import jinja2
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import models, queries
+from app.deps import SessionDep
+from app.models import Citation, Deployment
+from app.settings import PROJECT_ROOT, Settings
 
 router = APIRouter(include_in_schema=False)
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+RELIABILITY = {
+    "A": "completely reliable",
+    "B": "usually reliable",
+    "C": "fairly reliable",
+    "D": "not usually reliable",
+    "E": "unreliable",
+    "F": "reliability cannot be judged",
+}
+CREDIBILITY = {
+    1: "confirmed by other sources",
+    2: "probably true",
+    3: "possibly true",
+    4: "doubtful",
+    5: "improbable",
+    6: "truth cannot be judged",
+}
+# Bars narrower than this (percent of the axis) would vanish; a one-week stay must still show.
+MIN_BAR_PERCENT = 0.6
+
+
+def format_when(day: dt.date | None, precision: str | None = "day") -> str:
+    """A date as precisely as it is known: "23 Jan 2026", "week of 19 Jan 2026", "Jan 2026"."""
+    if day is None:
+        return ""
+    if precision == "year":
+        return str(day.year)
+    if precision == "month":
+        return f"{MONTHS[day.month - 1]} {day.year}"
+    text = f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+    return f"week of {text}" if precision == "week" else text
+
+
+def format_grade(reliability: str | None, credibility: int | None = None) -> str:
+    return f"{reliability or '?'}{credibility if credibility is not None else ''}"
+
+
+def describe_grade(reliability: str | None, credibility: int | None = None) -> str:
+    """The Admiralty grade spelt out, for a title attribute."""
+    parts = [f"source {RELIABILITY.get(reliability or '', 'ungraded')}"]
+    if credibility is not None:
+        parts.append(f"claim {CREDIBILITY.get(credibility, 'ungraded')}")
+    return "; ".join(parts)
+
+
+def _make_templates() -> Jinja2Templates:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(PROJECT_ROOT / "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["when"] = format_when
+    env.filters["grade"] = format_grade
+    env.globals["describe_grade"] = describe_grade
+    env.globals["label"] = lambda value: (value or "").replace("_", " ")
+    return Jinja2Templates(env=env)
+
+
+templates = _make_templates()
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _render(
+    request: Request, name: str, context: dict[str, Any], status_code: int = 200
+) -> HTMLResponse:
+    context.setdefault("site_name", _settings(request).site_name)
+    return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+def _error(request: Request, status_code: int, title: str, message: str, **extra: Any):
+    template = "404.html" if status_code == 404 else "error.html"
+    context = {"title": title, "message": message, "status_code": status_code, **extra}
+    return _render(request, template, context, status_code=status_code)
+
+
+def default_date(session: Session) -> dt.date:
+    """Today, unless the dataset ends earlier (then its last day) or starts later."""
+    today = dt.date.today()
+    span = queries.dataset_span(session)
+    if span is None:
+        return today
+    return min(max(today, span[0]), span[1])
+
+
+def _parse_date(value: str | None) -> dt.date | None:
+    if not value:
+        return None
+    return dt.date.fromisoformat(value)
+
+
+def _unknown_actors(session: Session, slugs: Sequence[str]) -> list[str]:
+    try:
+        queries.check_actor_slugs(session, slugs)
+    except queries.UnknownSlugs as exc:
+        return exc.slugs
+    return []
+
+
+ActorQuery = Annotated[list[str] | None, Query()]
+
+
+@router.get("/", response_class=HTMLResponse)
+def read_map(request: Request, session: SessionDep, actor: ActorQuery = None) -> HTMLResponse:
+    """The map; the browser fetches the data from the API and keeps the view in the URL."""
+    settings = _settings(request)
+    span = queries.dataset_span(session)
+    slugs = [s for s in (actor or []) if s]
+    return _render(
+        request,
+        "map.html",
+        {
+            "title": "Map",
+            "span": span,
+            "default_date": default_date(session),
+            "unknown_actors": _unknown_actors(session, slugs),
+            "tile_url": settings.tile_url if settings.remote_tiles else "",
+            "tile_attribution": settings.tile_attribution,
+        },
+    )
+
+
+@dataclass
+class Bar:
+    """One deployment as a bar on a presence timeline, in percent of the axis."""
+
+    deployment: Deployment
+    left: float
+    width: float
+    open_end: bool
+
+
+@dataclass
+class Lane:
+    label: str
+    actor: models.Actor
+    bars: list[Bar]
+
+
+@dataclass
+class Axis:
+    start: dt.date
+    end: dt.date
+    ticks: list[tuple[float, str]]
+
+    def percent(self, day: dt.date) -> float:
+        total = (self.end - self.start).days or 1
+        return max(0.0, min(100.0, (day - self.start).days * 100 / total))
+
+
+def year_axis(first: dt.date, last: dt.date) -> Axis:
+    """Whole years around [first, last], with a tick every 1, 2, 5 or 10 years."""
+    start = dt.date(first.year, 1, 1)
+    end = dt.date(last.year + 1, 1, 1)
+    years = end.year - start.year
+    step = next(s for s in (1, 2, 5, 10, 20, 50) if years / s <= 12)
+    axis = Axis(start, end, [])
+    first_tick = start.year + (-start.year) % step
+    axis.ticks = [
+        (axis.percent(dt.date(year, 1, 1)), str(year)) for year in range(first_tick, end.year, step)
+    ]
+    return axis
+
+
+def presence_lanes(deployments: Sequence[Deployment], today: dt.date) -> tuple[Axis, list[Lane]]:
+    """One lane per force, its deployments as bars; an open end runs to today."""
+    firsts = [d.start_date for d in deployments]
+    lasts = [d.end_date or max(today, d.start_date) for d in deployments]
+    axis = year_axis(min(firsts), max(lasts))
+    lanes: dict[int, Lane] = {}
+    for deployment in deployments:
+        force = deployment.force
+        lane = lanes.setdefault(force.id, Lane(force.name, force.actor, []))
+        end = deployment.end_date or max(today, deployment.start_date)
+        left = axis.percent(deployment.start_date)
+        width = max(MIN_BAR_PERCENT, axis.percent(end) - left)
+        lane.bars.append(Bar(deployment, left, min(width, 100 - left), deployment.end_date is None))
+    return axis, sorted(lanes.values(), key=lambda lane: (lane.actor.name, lane.label))
+
+
+def _unique_sources(citations: Iterable[Citation]) -> list[models.Source]:
+    seen: dict[int, models.Source] = {}
+    for citation in citations:
+        seen.setdefault(citation.source_id, citation.source)
+    return sorted(seen.values(), key=lambda s: (s.reliability, s.publisher, s.title))
+
+
+@router.get("/sites/{slug}", response_class=HTMLResponse)
+def read_site_page(request: Request, session: SessionDep, slug: str) -> HTMLResponse:
+    """One site: where it is, who was there when, and which sources say so."""
+    history = queries.site_history(session, slug)
+    if history is None:
+        return _error(request, 404, "Site not found", f"There is no site with the id “{slug}”.")
+    today = dt.date.today()
+    axis, lanes = (
+        (None, []) if not history.deployments else presence_lanes(history.deployments, today)
+    )
+    cites = history.citations
+    return _render(
+        request,
+        "site.html",
+        {
+            "title": history.site.name,
+            "site": history.site,
+            "history": history,
+            "axis": axis,
+            "lanes": lanes,
+            "cites": lambda kind, record: cites.get((kind, record.id), []),
+            "site_citations": cites.get(("site", history.site.id), []),
+            "sources": _unique_sources(c for found in cites.values() for c in found),
+            "today_percent": axis.percent(today) if axis else None,
+        },
+    )
+
+
+def _month_starts(first: dt.date, last: dt.date) -> list[dt.date]:
+    months, day = [], first.replace(day=1)
+    while day <= last:
+        months.append(day)
+        day = (day + dt.timedelta(days=32)).replace(day=1)
+    return months
+
+
+def sites_per_month(deployments: Sequence[Deployment], today: dt.date) -> list[tuple[dt.date, int]]:
+    """How many distinct sites had this actor's forces on some day of each month."""
+    if not deployments:
+        return []
+    last = max(d.end_date or max(today, d.start_date) for d in deployments)
+    months = _month_starts(min(d.start_date for d in deployments), last)
+    counts = []
+    for month in months:
+        following = (month + dt.timedelta(days=32)).replace(day=1)
+        sites = {
+            d.site_id
+            for d in deployments
+            if d.start_date < following and (d.end_date is None or d.end_date > month)
+        }
+        counts.append((month, len(sites)))
+    return counts
+
+
+@router.get("/actors/{slug}", response_class=HTMLResponse)
+def read_actor_page(request: Request, session: SessionDep, slug: str) -> HTMLResponse:
+    """One actor: its forces, the sites it held over time, and a monthly count of them."""
+    actor = queries.actor_by_slug(session, slug)
+    if actor is None:
+        return _error(request, 404, "Actor not found", f"There is no actor with the id “{slug}”.")
+    deployments = queries.actor_deployments(session, slug)
+    citations = queries.citations_for(session, deployment=[d.id for d in deployments])
+    monthly = sites_per_month(deployments, dt.date.today())
+    peak = max((n for _, n in monthly), default=0)
+    axis = year_axis(monthly[0][0], monthly[-1][0]) if monthly else None
+    return _render(
+        request,
+        "actor.html",
+        {
+            "title": actor.name,
+            "actor": actor,
+            "forces": queries.list_forces(session, actors=[slug]),
+            "deployments": deployments,
+            "summaries": {
+                d.id: queries.summarize(citations.get(("deployment", d.id), []))
+                for d in deployments
+            },
+            "monthly": monthly,
+            "peak": peak,
+            "axis": axis,
+        },
+    )
+
+
+@dataclass
+class Backed:
+    """One record a source backs, named and linked for the sources page."""
+
+    record_type: str
+    slug: str
+    href: str | None
+    citation: Citation
+
+
+def _record_sites(session: Session, record_type: str, ids: Sequence[int]) -> dict[int, str]:
+    """The site page each record belongs on (deployments, movements, events and sites)."""
+    Site = models.Site
+    if record_type == "deployment":
+        query = select(Deployment.id, Site.slug).join(Site, Deployment.site_id == Site.id)
+        query = query.where(Deployment.id.in_(ids))
+    elif record_type == "movement":
+        Movement = models.Movement
+        query = select(Movement.id, Site.slug).join(Site, Movement.from_site_id == Site.id)
+        query = query.where(Movement.id.in_(ids))
+    elif record_type == "event":
+        Event = models.Event
+        query = select(Event.id, Site.slug).join(Site, Event.site_id == Site.id)
+        query = query.where(Event.id.in_(ids))
+    elif record_type == "site":
+        query = select(Site.id, Site.slug).where(Site.id.in_(ids))
+    else:
+        return {}
+    return {row[0]: row[1] for row in session.execute(query)}
+
+
+def _record_hrefs(session: Session, record_type: str, ids: Sequence[int]) -> dict[int, str]:
+    if record_type == "actor":
+        return {i: f"/actors/{s}" for i, s in queries.record_slugs(session, "actor", ids).items()}
+    if record_type == "force":
+        Force, Actor = models.Force, models.Actor
+        rows = session.execute(
+            select(Force.id, Actor.slug)
+            .join(Actor, Force.actor_id == Actor.id)
+            .where(Force.id.in_(ids))
+        )
+        return {row[0]: f"/actors/{row[1]}" for row in rows}
+    return {i: f"/sites/{s}" for i, s in _record_sites(session, record_type, ids).items()}
+
+
+@router.get("/sources", response_class=HTMLResponse)
+def read_sources_page(request: Request, session: SessionDep) -> HTMLResponse:
+    """Every source with its grade and the records it backs."""
+    sources = queries.list_sources(session)
+    grouped = queries.source_citations(session)
+    ids_by_type: dict[str, set[int]] = defaultdict(set)
+    for found in grouped.values():
+        for citation in found:
+            ids_by_type[citation.record_type].add(getattr(citation, f"{citation.record_type}_id"))
+    slugs = {kind: queries.record_slugs(session, kind, ids) for kind, ids in ids_by_type.items()}
+    hrefs = {kind: _record_hrefs(session, kind, list(ids)) for kind, ids in ids_by_type.items()}
+    backed: dict[int, list[Backed]] = {}
+    for source_id, found in grouped.items():
+        entries = []
+        for citation in found:
+            kind = citation.record_type
+            record_id = getattr(citation, f"{kind}_id")
+            entries.append(
+                Backed(kind, slugs[kind].get(record_id, "?"), hrefs[kind].get(record_id), citation)
+            )
+        backed[source_id] = entries
+    return _render(
+        request,
+        "sources.html",
+        {"title": "Sources", "sources": sources, "backed": backed, "reliability": RELIABILITY},
+    )
+
+
+@router.get("/table", response_class=HTMLResponse)
+def read_table(
+    request: Request,
+    session: SessionDep,
+    date: Annotated[str | None, Query()] = None,
+    actor: ActorQuery = None,
+) -> HTMLResponse:
+    """The map's state at a date as a plain, sortable table, with download links."""
+    actors = queries.list_actors(session)
+    try:
+        on = _parse_date(date) or default_date(session)
+    except ValueError:
+        return _error(
+            request,
+            400,
+            "Not a date",
+            f"date: “{date}” is not a date; write it as YYYY-MM-DD, e.g. 2026-01-25.",
+            actors=actors,
+        )
+    slugs = [s for s in (actor or []) if s]
+    unknown = _unknown_actors(session, slugs)
+    if unknown:
+        return _error(
+            request,
+            400,
+            "Unknown actor",
+            "actor: no actor with the id " + ", ".join(f"“{s}”" for s in unknown) + ".",
+            actors=actors,
+        )
+    deployments = queries.state_at(session, on, actors=slugs)
+    citations = queries.citations_for(session, deployment=[d.id for d in deployments])
+    params = urlencode([("date", on.isoformat()), *(("actor", s) for s in slugs)])
+    return _render(
+        request,
+        "table.html",
+        {
+            "title": "Table",
+            "on": on,
+            "actors": actors,
+            "selected": set(slugs),
+            "deployments": deployments,
+            "summaries": {
+                d.id: queries.summarize(citations.get(("deployment", d.id), []))
+                for d in deployments
+            },
+            "params": params,
+            "span": queries.dataset_span(session),
+        },
+    )

@@ -213,10 +213,24 @@ def movement_feature(movement: Movement, citations: Citations, *, nested: bool =
     }
 
 
+def period_end(day: dt.date, precision: str) -> dt.date:
+    """The day after the period a date of this precision stands for (half-open end)."""
+    if precision == "week":
+        return day + dt.timedelta(days=7)
+    if precision == "month":
+        return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    if precision == "year":
+        return day.replace(year=day.year + 1, month=1, day=1)
+    return day + dt.timedelta(days=1)
+
+
 def event_properties(event: Event, citations: Citations, *, nested: bool = True) -> dict:
     return {
         "slug": event.slug,
         "date": _iso(event.date),
+        # start/end as time-slider plugins (Leaflet.timeline) expect: the period the date covers.
+        "start": _iso(event.date),
+        "end": _iso(period_end(event.date, event.date_precision)),
         "date_precision": event.date_precision,
         "time_precision": precision_code(event.date_precision),
         "kind": event.kind,

@@ -168,3 +168,21 @@ def test_citation_summary_takes_the_best_grade(session: Session, world: dict) ->
 
 def test_dataset_span_covers_every_record(session: Session, world: dict) -> None:
     assert queries.dataset_span(session) == (D(2015, 9, 30), D(2026, 1, 27))
+
+
+@pytest.mark.parametrize(
+    ("day", "precision", "expected"),
+    [
+        (D(2026, 1, 24), "day", D(2026, 1, 25)),
+        (D(2026, 1, 19), "week", D(2026, 1, 26)),
+        (D(2024, 12, 1), "month", D(2025, 1, 1)),
+        (D(2024, 2, 1), "month", D(2024, 3, 1)),
+        (D(1971, 1, 1), "year", D(1972, 1, 1)),
+    ],
+)
+def test_event_period_end_follows_its_precision(
+    day: dt.date, precision: str, expected: dt.date
+) -> None:
+    from app.io.geojson import period_end
+
+    assert period_end(day, precision) == expected
