@@ -5,6 +5,7 @@ the map page only hands the browser its settings and lets static/js fetch the AP
 """
 
 import datetime as dt
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -18,9 +19,9 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import models, queries
+from app import queries
 from app.deps import SessionDep
-from app.models import Citation, Deployment
+from app.models import Actor, Citation, Deployment, Event, Force, Movement, Site, Source
 from app.settings import PROJECT_ROOT, Settings
 
 router = APIRouter(include_in_schema=False)
@@ -42,6 +43,15 @@ CREDIBILITY = {
     5: "improbable",
     6: "truth cannot be judged",
 }
+STATUS_TEXT = {
+    "active": "active",
+    "drawdown": "drawing down",
+    "contested": "contested",
+    "withdrawn": "withdrawn",
+}
+GEO_PRECISION = {1: "the place itself", 2: "near a known place", 3: "only the region is known"}
+HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # Bars narrower than this (percent of the axis) would vanish; a one-week stay must still show.
 MIN_BAR_PERCENT = 0.6
 
@@ -70,6 +80,18 @@ def describe_grade(reliability: str | None, credibility: int | None = None) -> s
     return "; ".join(parts)
 
 
+def hex_color(value: str | None) -> str:
+    """Only #rrggbb reaches a style attribute."""
+    return value if value and HEX_COLOR.match(value) else "#777777"
+
+
+def web_url(value: str | None) -> str | None:
+    """Only http(s) links become hrefs; anything else is shown as text."""
+    if value and value.lower().startswith(("http://", "https://")):
+        return value
+    return None
+
+
 def _make_templates() -> Jinja2Templates:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(PROJECT_ROOT / "templates"),
@@ -80,8 +102,13 @@ def _make_templates() -> Jinja2Templates:
     )
     env.filters["when"] = format_when
     env.filters["grade"] = format_grade
+    env.filters["hex_color"] = hex_color
+    env.filters["web_url"] = web_url
     env.globals["describe_grade"] = describe_grade
+    env.globals["geo_precision_text"] = lambda code: GEO_PRECISION.get(code or 1, "unknown")
+    env.globals["status_text"] = lambda value: STATUS_TEXT.get(value, value.replace("_", " "))
     env.globals["label"] = lambda value: (value or "").replace("_", " ")
+    env.globals["plural"] = lambda n, word: f"{n} {word}{'' if n == 1 else 's'}"
     return Jinja2Templates(env=env)
 
 
@@ -93,17 +120,34 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
+def _tiles(request: Request) -> dict[str, str]:
+    """Remote tile settings for a page's map; an empty URL means the offline basemap alone."""
+    settings = _settings(request)
+    return {
+        "tile_url": settings.tile_url if settings.remote_tiles else "",
+        "tile_attribution": settings.tile_attribution,
+    }
+
+
 def _render(
     request: Request, name: str, context: dict[str, Any], status_code: int = 200
 ) -> HTMLResponse:
     context.setdefault("site_name", _settings(request).site_name)
+    context.setdefault("nav", name.removesuffix(".html"))
     return templates.TemplateResponse(request, name, context, status_code=status_code)
 
 
-def _error(request: Request, status_code: int, title: str, message: str, **extra: Any):
+def _error(
+    request: Request, status_code: int, title: str, message: str, **extra: Any
+) -> HTMLResponse:
     template = "404.html" if status_code == 404 else "error.html"
     context = {"title": title, "message": message, "status_code": status_code, **extra}
     return _render(request, template, context, status_code=status_code)
+
+
+def not_found_page(request: Request) -> HTMLResponse:
+    """The HTML 404 for a path no route matches (for an exception handler in main.py)."""
+    return _error(request, 404, "Page not found", f"Nothing lives at {request.url.path}.")
 
 
 def default_date(session: Session) -> dt.date:
@@ -116,8 +160,11 @@ def default_date(session: Session) -> dt.date:
 
 
 def _parse_date(value: str | None) -> dt.date | None:
+    """YYYY-MM-DD only: fromisoformat alone would also take 20260125 or 2026-W04."""
     if not value:
         return None
+    if not ISO_DATE.match(value):
+        raise ValueError(value)
     return dt.date.fromisoformat(value)
 
 
@@ -135,7 +182,6 @@ ActorQuery = Annotated[list[str] | None, Query()]
 @router.get("/", response_class=HTMLResponse)
 def read_map(request: Request, session: SessionDep, actor: ActorQuery = None) -> HTMLResponse:
     """The map; the browser fetches the data from the API and keeps the view in the URL."""
-    settings = _settings(request)
     span = queries.dataset_span(session)
     slugs = [s for s in (actor or []) if s]
     return _render(
@@ -146,8 +192,7 @@ def read_map(request: Request, session: SessionDep, actor: ActorQuery = None) ->
             "span": span,
             "default_date": default_date(session),
             "unknown_actors": _unknown_actors(session, slugs),
-            "tile_url": settings.tile_url if settings.remote_tiles else "",
-            "tile_attribution": settings.tile_attribution,
+            **_tiles(request),
         },
     )
 
@@ -165,7 +210,7 @@ class Bar:
 @dataclass
 class Lane:
     label: str
-    actor: models.Actor
+    actor: Actor
     bars: list[Bar]
 
 
@@ -210,8 +255,8 @@ def presence_lanes(deployments: Sequence[Deployment], today: dt.date) -> tuple[A
     return axis, sorted(lanes.values(), key=lambda lane: (lane.actor.name, lane.label))
 
 
-def _unique_sources(citations: Iterable[Citation]) -> list[models.Source]:
-    seen: dict[int, models.Source] = {}
+def _unique_sources(citations: Iterable[Citation]) -> list[Source]:
+    seen: dict[int, Source] = {}
     for citation in citations:
         seen.setdefault(citation.source_id, citation.source)
     return sorted(seen.values(), key=lambda s: (s.reliability, s.publisher, s.title))
@@ -241,6 +286,7 @@ def read_site_page(request: Request, session: SessionDep, slug: str) -> HTMLResp
             "site_citations": cites.get(("site", history.site.id), []),
             "sources": _unique_sources(c for found in cites.values() for c in found),
             "today_percent": axis.percent(today) if axis else None,
+            **_tiles(request),
         },
     )
 
@@ -271,6 +317,19 @@ def sites_per_month(deployments: Sequence[Deployment], today: dt.date) -> list[t
     return counts
 
 
+def month_ticks(months: Sequence[dt.date]) -> list[tuple[float, str]]:
+    """Year labels under a chart of one bar per month, in percent of its width."""
+    if not months:
+        return []
+    years = months[-1].year - months[0].year + 1
+    step = next(s for s in (1, 2, 5, 10, 20, 50, 100) if years / s <= 12)
+    return [
+        (index * 100 / len(months), str(month.year))
+        for index, month in enumerate(months)
+        if month.month == 1 and month.year % step == 0
+    ]
+
+
 @router.get("/actors/{slug}", response_class=HTMLResponse)
 def read_actor_page(request: Request, session: SessionDep, slug: str) -> HTMLResponse:
     """One actor: its forces, the sites it held over time, and a monthly count of them."""
@@ -281,7 +340,6 @@ def read_actor_page(request: Request, session: SessionDep, slug: str) -> HTMLRes
     citations = queries.citations_for(session, deployment=[d.id for d in deployments])
     monthly = sites_per_month(deployments, dt.date.today())
     peak = max((n for _, n in monthly), default=0)
-    axis = year_axis(monthly[0][0], monthly[-1][0]) if monthly else None
     return _render(
         request,
         "actor.html",
@@ -296,7 +354,7 @@ def read_actor_page(request: Request, session: SessionDep, slug: str) -> HTMLRes
             },
             "monthly": monthly,
             "peak": peak,
-            "axis": axis,
+            "ticks": month_ticks([month for month, _ in monthly]),
         },
     )
 
@@ -313,16 +371,13 @@ class Backed:
 
 def _record_sites(session: Session, record_type: str, ids: Sequence[int]) -> dict[int, str]:
     """The site page each record belongs on (deployments, movements, events and sites)."""
-    Site = models.Site
     if record_type == "deployment":
         query = select(Deployment.id, Site.slug).join(Site, Deployment.site_id == Site.id)
         query = query.where(Deployment.id.in_(ids))
     elif record_type == "movement":
-        Movement = models.Movement
         query = select(Movement.id, Site.slug).join(Site, Movement.from_site_id == Site.id)
         query = query.where(Movement.id.in_(ids))
     elif record_type == "event":
-        Event = models.Event
         query = select(Event.id, Site.slug).join(Site, Event.site_id == Site.id)
         query = query.where(Event.id.in_(ids))
     elif record_type == "site":
@@ -336,7 +391,6 @@ def _record_hrefs(session: Session, record_type: str, ids: Sequence[int]) -> dic
     if record_type == "actor":
         return {i: f"/actors/{s}" for i, s in queries.record_slugs(session, "actor", ids).items()}
     if record_type == "force":
-        Force, Actor = models.Force, models.Actor
         rows = session.execute(
             select(Force.id, Actor.slug)
             .join(Actor, Force.actor_id == Actor.id)

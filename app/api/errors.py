@@ -4,8 +4,10 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.deps import BadParameter
 from app.queries import UnknownSlugs
@@ -18,7 +20,19 @@ def _answer(errors: list[dict[str, Any]]) -> JSONResponse:
     )
 
 
+# Paths whose callers are programs: they get JSON errors, people get an HTML page.
+MACHINE_PREFIXES = ("/api/", "/export/", "/static/", "/openapi.json", "/healthz")
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(StarletteHTTPException)
+    async def not_found(request: Request, exc: StarletteHTTPException) -> Response:
+        from app.pages import not_found_page
+
+        if exc.status_code == 404 and not request.url.path.startswith(MACHINE_PREFIXES):
+            return not_found_page(request)
+        return await http_exception_handler(request, exc)
+
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [

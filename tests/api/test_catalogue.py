@@ -98,3 +98,13 @@ def test_geojson_export_carries_start_and_end(client: TestClient) -> None:
 
 def test_unknown_export_format_is_422(client: TestClient) -> None:
     assert client.get("/export/events.xlsx").status_code == 422
+
+
+def test_unknown_page_is_an_html_404_but_unknown_api_path_is_json(client: TestClient) -> None:
+    page = client.get("/no-such-page")
+    assert page.status_code == 404
+    assert page.headers["content-type"].startswith("text/html")
+    assert "/no-such-page" in page.text
+    api = client.get("/api/v1/no-such-thing")
+    assert api.status_code == 404
+    assert api.headers["content-type"].startswith("application/json")

@@ -1,0 +1,149 @@
+// The cards shown in popups and in the side panel. One builder per record kind, so a deployment
+// reads the same in a popup, in the panel and in the list.
+
+import { clear, h, safeUrl, swatch } from "./dom.js";
+import {
+  STATUS_TEXT,
+  describeGrade,
+  formatGrade,
+  formatSpan,
+  formatWhen,
+  label,
+} from "./format.js";
+
+export function statusBadge(status) {
+  return h("span", { class: `status status-${status}` }, STATUS_TEXT[status] || label(status));
+}
+
+export function confidenceBadge(confidence) {
+  const text = confidence === "low" ? "low confidence ?" : `${confidence} confidence`;
+  return h("span", { class: `confidence confidence-${confidence}` }, text);
+}
+
+export function citationList(citations) {
+  if (!citations || citations.length === 0) {
+    return h("p", { class: "no-sources" }, "No source cited: not shown as fact.");
+  }
+  return h(
+    "ul",
+    { class: "sources" },
+    citations.map((c) => {
+      const href = safeUrl(c.url);
+      const name = `${c.publisher}: ${c.title}`;
+      return h(
+        "li",
+        {},
+        h(
+          "abbr",
+          { class: "grade", title: describeGrade(c.reliability, c.credibility) },
+          formatGrade(c.reliability, c.credibility),
+        ),
+        " ",
+        href ? h("a", { href, rel: "noopener noreferrer", target: "_blank" }, name) : name,
+        c.published ? h("span", { class: "muted" }, ` (${formatWhen(c.published)})`) : null,
+        c.claim ? h("span", { class: "claim" }, c.claim) : null,
+      );
+    }),
+  );
+}
+
+function deploymentItem(d) {
+  return h(
+    "li",
+    { class: "deployment" },
+    h(
+      "p",
+      { class: "force-line" },
+      swatch(d.color),
+      " ",
+      h("strong", {}, d.force_name),
+      h("span", { class: "muted" }, ` (${d.actor_name})`),
+    ),
+    h("p", {}, statusBadge(d.status), " · ", confidenceBadge(d.confidence)),
+    h("p", {}, formatSpan(d.start, d.start_precision, d.end, d.end_precision)),
+    d.strength ? h("p", {}, "Strength: ", d.strength) : null,
+    d.note ? h("p", { class: "note" }, d.note) : null,
+    citationList(d.citations),
+  );
+}
+
+// @function siteCard(site): HTMLElement
+// site: {slug, name, kind, deployments: [deployment properties]}
+export function siteCard(site, { headingLevel = 3 } = {}) {
+  const forces = new Set(site.deployments.map((d) => d.force)).size;
+  return h(
+    "div",
+    { class: "card site-card" },
+    h(
+      `h${headingLevel}`,
+      { class: "card-title" },
+      h("a", { href: `/sites/${encodeURIComponent(site.slug)}` }, site.name),
+    ),
+    h(
+      "p",
+      { class: "muted" },
+      `${label(site.kind)} · ${forces} force${forces === 1 ? "" : "s"} present`,
+    ),
+    h("ul", { class: "deployments" }, site.deployments.map(deploymentItem)),
+  );
+}
+
+export function movementRoute(m) {
+  const to = m.to_name || "unknown destination";
+  return `${m.from_name} → ${to}${m.to_site ? "" : " (off the map)"}`;
+}
+
+// A movement's end is the day it was over (inclusive), unlike a deployment's.
+export function movementDates(m) {
+  const from = formatWhen(m.start, m.start_precision);
+  return m.end ? `${from} to ${formatWhen(m.end, m.end_precision)}` : `from ${from}`;
+}
+
+export function movementCard(m, { headingLevel = 3 } = {}) {
+  return h(
+    "div",
+    { class: "card movement-card" },
+    h(`h${headingLevel}`, { class: "card-title" }, "Movement: ", movementRoute(m)),
+    h(
+      "p",
+      { class: "force-line" },
+      swatch(m.color),
+      " ",
+      h("strong", {}, m.force_name),
+      h("span", { class: "muted" }, ` (${m.actor_name})`),
+    ),
+    h("p", {}, movementDates(m), " · ", confidenceBadge(m.confidence)),
+    m.description ? h("p", {}, m.description) : null,
+    citationList(m.citations),
+  );
+}
+
+export function eventCard(e, actorsBySlug, { headingLevel = 3 } = {}) {
+  const names = (e.actors || []).map((slug) => actorsBySlug.get(slug)?.name || slug);
+  return h(
+    "div",
+    { class: "card event-card" },
+    h(`h${headingLevel}`, { class: "card-title" }, e.title),
+    h(
+      "p",
+      {},
+      formatWhen(e.date, e.date_precision),
+      " · ",
+      label(e.kind),
+      " · ",
+      confidenceBadge(e.confidence),
+    ),
+    e.site
+      ? h("p", {}, "At ", h("a", { href: `/sites/${encodeURIComponent(e.site)}` }, e.site_name))
+      : null,
+    names.length ? h("p", { class: "muted" }, `Actors: ${names.join(", ")}`) : null,
+    e.description ? h("p", {}, e.description) : null,
+    citationList(e.citations),
+  );
+}
+
+export function showDetails(section, card) {
+  const body = section.querySelector("#details-body");
+  clear(body).append(card);
+  section.hidden = false;
+}

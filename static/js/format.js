@@ -1,0 +1,112 @@
+// Dates as people read them, at the precision they are known, and day arithmetic in UTC.
+// Dates stay ISO strings (YYYY-MM-DD) everywhere else: they compare correctly as strings, so the
+// half-open rule start <= D < end needs no Date objects at all.
+
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const DAY_MS = 86400000;
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+export const RELIABILITY = {
+  A: "completely reliable",
+  B: "usually reliable",
+  C: "fairly reliable",
+  D: "not usually reliable",
+  E: "unreliable",
+  F: "reliability cannot be judged",
+};
+
+export const CREDIBILITY = {
+  1: "confirmed by other sources",
+  2: "probably true",
+  3: "possibly true",
+  4: "doubtful",
+  5: "improbable",
+  6: "truth cannot be judged",
+};
+
+export const STATUS_TEXT = {
+  active: "active",
+  drawdown: "drawing down",
+  contested: "contested",
+  withdrawn: "withdrawn",
+};
+
+export function isISODate(value) {
+  if (typeof value !== "string") return false;
+  const match = ISO_DATE.exec(value);
+  if (!match) return false;
+  // Reject 2026-02-31 and the like, which Date would roll over silently.
+  return fromDayNumber(toDayNumber(value)) === value;
+}
+
+export function toDayNumber(iso) {
+  const [, y, m, d] = ISO_DATE.exec(iso);
+  return Math.round(Date.UTC(Number(y), Number(m) - 1, Number(d)) / DAY_MS);
+}
+
+export function fromDayNumber(n) {
+  return new Date(n * DAY_MS).toISOString().slice(0, 10);
+}
+
+export function addDays(iso, days) {
+  return fromDayNumber(toDayNumber(iso) + days);
+}
+
+// Month steps keep the day where it exists and clamp it where it does not (31 Jan + 1 mo = 28 Feb).
+export function addMonths(iso, months) {
+  const [, y, m, d] = ISO_DATE.exec(iso).map(Number);
+  const index = y * 12 + (m - 1) + months;
+  const year = Math.floor(index / 12);
+  const month = index - year * 12;
+  const last = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+  const date = new Date(Date.UTC(year, month, Math.min(d, last)));
+  date.setUTCFullYear(year);
+  return date.toISOString().slice(0, 10);
+}
+
+export function step(iso, unit, count) {
+  if (unit === "day") return addDays(iso, count);
+  if (unit === "week") return addDays(iso, 7 * count);
+  if (unit === "month") return addMonths(iso, count);
+  if (unit === "year") return addMonths(iso, 12 * count);
+  throw new Error(`unknown step unit ${unit}`);
+}
+
+export function clampDate(iso, first, last) {
+  if (iso < first) return first;
+  if (iso > last) return last;
+  return iso;
+}
+
+// "23 Jan 2026", "week of 19 Jan 2026", "Jan 2026", "2019".
+export function formatWhen(iso, precision = "day") {
+  if (!iso || !ISO_DATE.test(iso)) return "";
+  const [, y, m, d] = ISO_DATE.exec(iso);
+  const year = String(Number(y));
+  if (precision === "year") return year;
+  const month = MONTHS[Number(m) - 1];
+  if (precision === "month") return `${month} ${year}`;
+  const day = `${Number(d)} ${month} ${year}`;
+  return precision === "week" ? `week of ${day}` : day;
+}
+
+// An interval [start, end): the end is the first day absent, so it reads "until".
+export function formatSpan(start, startPrecision, end, endPrecision) {
+  const from = formatWhen(start, startPrecision);
+  if (!end) return `since ${from}, no end reported`;
+  return `from ${from} until ${formatWhen(end, endPrecision)}`;
+}
+
+export function formatGrade(reliability, credibility) {
+  return `${reliability || "?"}${credibility ?? ""}`;
+}
+
+export function describeGrade(reliability, credibility) {
+  const parts = [`source ${RELIABILITY[reliability] || "ungraded"}`];
+  if (credibility != null) parts.push(`claim ${CREDIBILITY[credibility] || "ungraded"}`);
+  return parts.join("; ");
+}
+
+export function label(value) {
+  return String(value ?? "").replaceAll("_", " ");
+}

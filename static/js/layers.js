@@ -1,0 +1,400 @@
+// Leaflet drawing: the offline basemap, sites, movement arrows and event symbols.
+// Sites and arrows go on canvas renderers so hundreds of markers stay smooth; status is carried by
+// the outline's dash pattern and the fill's strength, never by colour alone.
+
+import { h, safeColor } from "./dom.js";
+import { movementCard, siteCard } from "./details.js";
+
+const L = window.L;
+
+const OUTLINE = "#1d1d1d";
+const STATUS_RANK = { active: 0, contested: 1, drawdown: 2, withdrawn: 3 };
+// Pixels: how far an arrow stops short of its destination's centre, and its head's size.
+const ARROW_GAP_PX = 9;
+const ARROW_HEAD_PX = 13;
+// Site names are written on the map from this zoom on; below it they would pile up.
+const SITE_LABEL_ZOOM = 8;
+// Popups never wider than a phone's screen minus room for the zoom buttons.
+const POPUP = {
+  maxWidth: Math.min(340, window.innerWidth - 80),
+  minWidth: Math.min(220, window.innerWidth - 80),
+  maxHeight: 340,
+  autoPanPadding: [24, 24],
+};
+
+// @function createMap(element: HTMLElement, options: {tileUrl, tileAttribution}): L.Map
+export function createMap(element, { tileUrl, tileAttribution }) {
+  const map = L.map(element, { preferCanvas: true, minZoom: 2, maxZoom: 13, worldCopyJump: true });
+  // Panes by height: basemap < remote tiles (200) < arrows < sites (overlay, 400) < labels.
+  map.createPane("basemap").style.zIndex = "150";
+  map.createPane("movements").style.zIndex = "390";
+  map.createPane("labels").style.zIndex = "450";
+  map.getPane("labels").style.pointerEvents = "none";
+  map.attributionControl.addAttribution("Basemap: Natural Earth");
+  if (tileUrl) {
+    L.tileLayer(tileUrl, { attribution: tileAttribution, maxZoom: 19 }).addTo(map);
+  }
+  L.control.scale({ imperial: false }).addTo(map);
+  return map;
+}
+
+// Largest outer ring's vertex average: good enough to hang a country's name on.
+function labelPoint(geometry) {
+  const polygons = geometry.type === "Polygon" ? [geometry.coordinates] : geometry.coordinates;
+  let ring = null;
+  for (const polygon of polygons) {
+    if (!ring || polygon[0].length > ring.length) ring = polygon[0];
+  }
+  if (!ring) return null;
+  let lon = 0;
+  let lat = 0;
+  for (const [x, y] of ring) {
+    lon += x;
+    lat += y;
+  }
+  return L.latLng(lat / ring.length, lon / ring.length);
+}
+
+// @function drawBasemap(map: L.Map, topology: TopoJSON, options?: {labels: boolean}): void
+// Natural Earth outlines drawn below any remote tiles, so the map reads with no network at all.
+// Country names only without remote tiles: the tiles carry their own, and two sets would clash.
+export function drawBasemap(map, topology, { labels: withLabels = true } = {}) {
+  const { topojson } = window;
+  const renderer = L.canvas({ pane: "basemap", padding: 0.5 });
+  const object = topology.objects.countries;
+  const countries = topojson.feature(topology, object);
+  L.geoJSON(countries, {
+    renderer,
+    interactive: false,
+    style: { stroke: false, fillColor: "#f3f0e8", fillOpacity: 1 },
+  }).addTo(map);
+  L.geoJSON(
+    topojson.mesh(topology, object, (a, b) => a === b),
+    {
+      renderer,
+      interactive: false,
+      style: { color: "#7c98ad", weight: 1, fill: false },
+    },
+  ).addTo(map);
+  L.geoJSON(
+    topojson.mesh(topology, object, (a, b) => a !== b),
+    {
+      renderer,
+      interactive: false,
+      style: { color: "#8a8478", weight: 1.2, dashArray: "5 3", fill: false },
+    },
+  ).addTo(map);
+
+  if (!withLabels) return;
+  const labels = [];
+  for (const feature of countries.features) {
+    const at = feature.geometry && labelPoint(feature.geometry);
+    if (at && feature.properties?.name) labels.push({ at, name: feature.properties.name });
+  }
+  const group = L.layerGroup().addTo(map);
+  const update = () => {
+    group.clearLayers();
+    if (map.getZoom() < 4) return;
+    const bounds = map.getBounds().pad(-0.02);
+    for (const { at, name } of labels) {
+      if (!bounds.contains(at)) continue;
+      const icon = L.divIcon({
+        className: "country-label",
+        html: h("span", {}, name),
+        iconSize: null,
+      });
+      L.marker(at, { icon, pane: "labels", interactive: false, keyboard: false }).addTo(group);
+    }
+  };
+  map.on("moveend", update);
+  map.whenReady(update);
+}
+
+// @function siteRadius(forces: number): number
+export function siteRadius(forces) {
+  return 7 + 3 * Math.sqrt(Math.max(1, forces));
+}
+
+function ringStyle(color, status, low) {
+  const style = {
+    color: OUTLINE,
+    weight: 2,
+    opacity: 1,
+    fillColor: safeColor(color),
+    fillOpacity: 0.9,
+    dashArray: null,
+    lineCap: "round",
+  };
+  // Faded, not emptied: the hue must still tell actors apart for colour-blind readers.
+  if (status === "drawdown") Object.assign(style, { dashArray: "6 4", fillOpacity: 0.45 });
+  if (status === "contested") Object.assign(style, { dashArray: "10 3 2 3", weight: 2.5 });
+  if (status === "withdrawn") Object.assign(style, { color: "#777777", fillOpacity: 0 });
+  if (low)
+    Object.assign(style, { dashArray: "1 4", weight: 2.5, fillOpacity: style.fillOpacity * 0.75 });
+  return style;
+}
+
+// Per actor at a site: the strongest status present and whether all its records are low confidence.
+export function actorRings(deployments) {
+  const byActor = new Map();
+  for (const d of deployments) {
+    const ring = byActor.get(d.actor) || {
+      actor: d.actor,
+      color: d.color,
+      status: d.status,
+      low: true,
+      count: 0,
+    };
+    if ((STATUS_RANK[d.status] ?? 9) < (STATUS_RANK[ring.status] ?? 9)) ring.status = d.status;
+    ring.low = ring.low && d.confidence === "low";
+    ring.count += 1;
+    byActor.set(d.actor, ring);
+  }
+  return [...byActor.values()].sort((a, b) => b.count - a.count || a.actor.localeCompare(b.actor));
+}
+
+// @class SiteLayer
+// Draws one marker per site (concentric rings when several actors share it) and owns its popup.
+export class SiteLayer {
+  constructor(map, { onOpen } = {}) {
+    this._map = map;
+    this._group = L.layerGroup().addTo(map);
+    this._marks = L.layerGroup().addTo(map);
+    this._labels = L.layerGroup().addTo(map);
+    this._sites = new Map();
+    map.on("zoomend", () => this._drawLabels());
+    this._onOpen = onOpen;
+    this._popup = L.popup(POPUP);
+    this._openSlug = null;
+    map.on("popupclose", (e) => {
+      if (e.popup === this._popup) this._openSlug = null;
+    });
+  }
+
+  // @method draw(sites: Array<{slug, name, kind, latlng, deployments}>): this
+  draw(sites) {
+    this._group.clearLayers();
+    this._marks.clearLayers();
+    this._sites = new Map(sites.map((site) => [site.slug, site]));
+    for (const site of sites) {
+      const rings = actorRings(site.deployments);
+      const forces = new Set(site.deployments.map((d) => d.force)).size;
+      const outer = siteRadius(forces);
+      rings.forEach((ring, index) => {
+        const radius = Math.max(3.5, (outer * (rings.length - index)) / rings.length);
+        const marker = L.circleMarker(site.latlng, {
+          radius,
+          ...ringStyle(ring.color, ring.status, ring.low),
+        });
+        marker.on("click", () => this.open(site.slug));
+        marker.addTo(this._group);
+      });
+      if (rings.some((ring) => ring.low)) {
+        const icon = L.divIcon({
+          className: "low-confidence-mark",
+          html: h("span", {}, "?"),
+          iconSize: [14, 14],
+          iconAnchor: [-outer * 0.55, outer * 0.55 + 12],
+        });
+        L.marker(site.latlng, { icon, pane: "labels", interactive: false, keyboard: false }).addTo(
+          this._marks,
+        );
+      }
+    }
+    this._drawLabels();
+    if (this._openSlug) {
+      if (this._sites.has(this._openSlug)) this.open(this._openSlug);
+      else this._map.closePopup(this._popup);
+    }
+    return this;
+  }
+
+  _drawLabels() {
+    this._labels.clearLayers();
+    if (this._map.getZoom() < SITE_LABEL_ZOOM) return;
+    for (const site of this._sites.values()) {
+      const forces = new Set(site.deployments.map((d) => d.force)).size;
+      const icon = L.divIcon({
+        className: "site-label",
+        html: h("span", {}, site.name),
+        iconSize: null,
+        iconAnchor: [-siteRadius(forces) - 4, 8],
+      });
+      L.marker(site.latlng, { icon, pane: "labels", interactive: false, keyboard: false }).addTo(
+        this._labels,
+      );
+    }
+  }
+
+  has(slug) {
+    return this._sites.has(slug);
+  }
+
+  get(slug) {
+    return this._sites.get(slug);
+  }
+
+  // @method open(slug: string): this
+  open(slug) {
+    const site = this._sites.get(slug);
+    if (!site) return this;
+    this._openSlug = slug;
+    this._popup.setLatLng(site.latlng).setContent(siteCard(site));
+    if (!this._map.hasLayer(this._popup)) this._popup.openOn(this._map);
+    else this._popup.update();
+    if (this._onOpen) this._onOpen(site);
+    return this;
+  }
+}
+
+function arrowParts(map, from, to) {
+  const zoom = map.getZoom();
+  const a = map.project(from, zoom);
+  const b = map.project(to, zoom);
+  const length = a.distanceTo(b);
+  if (length < 1) return null;
+  const unit = b.subtract(a).divideBy(length);
+  const normal = L.point(-unit.y, unit.x);
+  const gap = Math.min(ARROW_GAP_PX, length / 4);
+  const tip = b.subtract(unit.multiplyBy(gap));
+  const head = Math.min(ARROW_HEAD_PX, length / 2);
+  const base = tip.subtract(unit.multiplyBy(head));
+  const wing = normal.multiplyBy(head * 0.5);
+  const back = (point) => map.unproject(point, zoom);
+  return {
+    line: [back(a.add(unit.multiplyBy(Math.min(4, length / 4)))), back(base)],
+    head: [back(tip), back(base.add(wing)), back(base.subtract(wing))],
+  };
+}
+
+// @class MovementLayer
+// Arrows from origin to destination; heads are computed in pixels, so they are redrawn on zoom.
+export class MovementLayer {
+  constructor(map) {
+    this._map = map;
+    this._renderer = L.canvas({ pane: "movements" });
+    this._group = L.layerGroup().addTo(map);
+    this._items = [];
+    this._popup = L.popup(POPUP);
+    map.on("zoomend", () => this._redraw());
+  }
+
+  // @method draw(features: Array<GeoJSON Feature>): this
+  draw(features) {
+    this._items = features;
+    this._redraw();
+    return this;
+  }
+
+  open(feature, latlng) {
+    this._popup.setLatLng(latlng).setContent(movementCard(feature.properties)).openOn(this._map);
+  }
+
+  _redraw() {
+    this._group.clearLayers();
+    const renderer = this._renderer;
+    for (const feature of this._items) {
+      const { geometry, properties: m } = feature;
+      const color = safeColor(m.color);
+      const dash = m.confidence === "low" ? "2 6" : null;
+      if (geometry.type === "Point") {
+        // Off-map destination: a tag at the origin naming where it went, since no arrow can point there.
+        const at = L.latLng(geometry.coordinates[1], geometry.coordinates[0]);
+        const tag = h("span", {}, `→ ${m.to_name || "off the map"}`);
+        tag.style.borderColor = color;
+        const icon = L.divIcon({
+          className: "offmap-tag",
+          html: tag,
+          iconSize: null,
+          iconAnchor: [-14, 28],
+        });
+        const marker = L.marker(at, {
+          icon,
+          keyboard: false,
+          title: `Movement to ${m.to_name || "off the map"}`,
+        });
+        marker.on("click", () => this.open(feature, at));
+        marker.addTo(this._group);
+        continue;
+      }
+      const [[lon1, lat1], [lon2, lat2]] = geometry.coordinates;
+      const parts = arrowParts(this._map, L.latLng(lat1, lon1), L.latLng(lat2, lon2));
+      if (!parts) continue;
+      const middle = L.latLng((lat1 + lat2) / 2, (lon1 + lon2) / 2);
+      const layers = [
+        L.polyline(parts.line, {
+          renderer,
+          color: "#ffffff",
+          weight: 7,
+          opacity: 0.85,
+          interactive: false,
+        }),
+        L.polyline(parts.line, { renderer, color, weight: 3.5, dashArray: dash, lineCap: "butt" }),
+        L.polygon(parts.head, {
+          renderer,
+          color: "#ffffff",
+          weight: 1.5,
+          fillColor: color,
+          fillOpacity: 1,
+        }),
+      ];
+      for (const layer of layers) {
+        layer.on("click", () => this.open(feature, middle));
+        layer.addTo(this._group);
+      }
+    }
+  }
+}
+
+// @class EventLayer
+// Small diamonds (DOM markers, so they take keyboard focus) offset up-left of the site they mark.
+export class EventLayer {
+  constructor(map, { card }) {
+    this._map = map;
+    this._card = card;
+    this._group = L.layerGroup().addTo(map);
+    this._markers = new Map();
+  }
+
+  draw(features) {
+    this._group.clearLayers();
+    this._markers = new Map();
+    const perPlace = new Map();
+    for (const feature of features) {
+      if (!feature.geometry || feature.geometry.type !== "Point") continue;
+      const [lon, lat] = feature.geometry.coordinates;
+      const key = `${lat},${lon}`;
+      const index = perPlace.get(key) || 0;
+      perPlace.set(key, index + 1);
+      const e = feature.properties;
+      const icon = L.divIcon({
+        className: `event-mark${e.confidence === "low" ? " event-low" : ""}`,
+        html: h("span"),
+        iconSize: [12, 12],
+        iconAnchor: [20 + index * 13, 20],
+      });
+      const marker = L.marker([lat, lon], {
+        icon,
+        title: `Event: ${e.title}`,
+        alt: e.title,
+        riseOnHover: true,
+      });
+      marker.bindPopup(() => this._card(e), POPUP);
+      marker.addTo(this._group);
+      this._markers.set(e.slug, marker);
+    }
+    return this;
+  }
+
+  open(slug) {
+    this._markers.get(slug)?.openPopup();
+  }
+
+  has(slug) {
+    return this._markers.has(slug);
+  }
+
+  latLng(slug) {
+    return this._markers.get(slug)?.getLatLng();
+  }
+}

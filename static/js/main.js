@@ -1,0 +1,412 @@
+// The map page: load every interval once, then redraw the state at the URL's date on each change.
+
+import {
+  fetchActors,
+  fetchBasemap,
+  fetchDeployments,
+  fetchEvents,
+  fetchMovements,
+  fetchTimeline,
+} from "./api.js";
+import {
+  confidenceBadge,
+  eventCard,
+  movementCard,
+  movementDates,
+  movementRoute,
+  showDetails,
+  siteCard,
+  statusBadge,
+} from "./details.js";
+import { clear, h, swatch } from "./dom.js";
+import { ActorFilter } from "./filter.js";
+import { addDays, addMonths, formatWhen, label } from "./format.js";
+import { Histogram } from "./histogram.js";
+import { EventLayer, MovementLayer, SiteLayer, createMap, drawBasemap } from "./layers.js";
+import { onStateChange, readState, writeState } from "./state.js";
+import { TimeControl } from "./time-control.js";
+
+const L = window.L;
+const app = document.getElementById("app");
+const config = app.dataset;
+const $ = (id) => document.getElementById(id);
+
+// ---- readiness: body[data-ready="true"] once the state at the URL is drawn and nothing is pending
+
+let pending = 0;
+let drawn = false;
+function setReady() {
+  document.body.dataset.ready = String(drawn && pending === 0);
+}
+async function track(promise) {
+  pending += 1;
+  setReady();
+  try {
+    return await promise;
+  } finally {
+    pending -= 1;
+    setReady();
+  }
+}
+
+function notice(text) {
+  const box = h("p", { class: "notice", role: "alert" }, text);
+  app.querySelector(".map-column").prepend(box);
+}
+
+// ---- the page's parts
+
+const map = createMap($("map"), {
+  tileUrl: config.tileUrl,
+  tileAttribution: config.tileAttribution,
+});
+const narrow = window.matchMedia("(max-width: 760px)");
+const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
+const details = $("details");
+// On a phone the key starts folded, so the drawer opens on the actors and the sites.
+if (narrow.matches) $("key").open = false;
+
+const data = { deployments: [], movements: [], events: [], actorsBySlug: new Map() };
+let homeBounds = null;
+
+const sites = new SiteLayer(map, { onOpen: (site) => showDetails(details, siteCard(site)) });
+const movements = new MovementLayer(map);
+const events = new EventLayer(map, { card: (e) => eventCard(e, data.actorsBySlug) });
+const time = new TimeControl(app.querySelector(".time-control"), {
+  spanStart: config.spanStart,
+  spanEnd: config.spanEnd,
+  onChange: (date, { push }) => writeState({ date }, { push }),
+});
+const histogram = new Histogram($("histogram"), {
+  spanStart: config.spanStart,
+  spanEnd: config.spanEnd,
+  onPick: (date) => writeState({ date }, { push: true }),
+});
+let filter = null;
+
+// ---- the drawer (narrow screens): the panel slides over the map
+
+const drawerToggle = $("drawer-toggle");
+const panel = $("panel");
+function setDrawer(open) {
+  panel.classList.toggle("open", open);
+  drawerToggle.setAttribute("aria-expanded", String(open));
+  if (open) $("drawer-close").focus();
+}
+drawerToggle.addEventListener("click", () => setDrawer(!panel.classList.contains("open")));
+$("drawer-close").addEventListener("click", () => {
+  setDrawer(false);
+  drawerToggle.focus();
+});
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Escape" && panel.classList.contains("open")) {
+    setDrawer(false);
+    drawerToggle.focus();
+  }
+});
+
+// ---- going to a thing on the map
+
+function goTo(latlng, then) {
+  if (narrow.matches) setDrawer(false);
+  const zoom = Math.max(map.getZoom(), 7);
+  const near = map.getCenter().distanceTo(latlng) < 50 && map.getZoom() === zoom;
+  if (near || reducedMotion.matches) {
+    map.setView(latlng, zoom, { animate: false });
+    then();
+    return;
+  }
+  map.once("moveend", then);
+  map.flyTo(latlng, zoom, { duration: 0.6 });
+}
+
+function selectSite(slug) {
+  const site = sites.get(slug);
+  if (site) goTo(site.latlng, () => sites.open(slug));
+}
+
+// ---- computing the state at a date, from data already here
+
+function chosenActors(state) {
+  return state.actors ? new Set(state.actors) : null;
+}
+
+function sitesAt(date, chosen) {
+  const bySite = new Map();
+  for (const feature of data.deployments) {
+    const d = feature.properties;
+    // Half-open: present from start, gone on end; no end = still there.
+    if (!(d.start <= date && (!d.end || date < d.end))) continue;
+    if (chosen && !chosen.has(d.actor)) continue;
+    let site = bySite.get(d.site);
+    if (!site) {
+      const point = feature.geometry;
+      site = {
+        slug: d.site,
+        name: d.site_name,
+        kind: d.site_kind,
+        latlng: point ? L.latLng(point.coordinates[1], point.coordinates[0]) : null,
+        deployments: [],
+      };
+      bySite.set(d.site, site);
+    }
+    site.deployments.push(d);
+  }
+  return [...bySite.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+function windowStart(date, months) {
+  return addDays(addMonths(date, -months), 1);
+}
+
+function forceLine(d) {
+  return h(
+    "span",
+    { class: "entry-line" },
+    swatch(d.color, d.actor_name),
+    " ",
+    d.force_name,
+    " — ",
+    statusBadge(d.status),
+    d.confidence === "low" ? [", ", confidenceBadge("low")] : null,
+  );
+}
+
+function renderSiteList(placed, unplaced, date) {
+  $("sites-date").textContent = formatWhen(date);
+  $("sites-count").textContent = `(${placed.length})`;
+  const list = clear($("site-list"));
+  for (const site of placed) {
+    list.append(
+      h(
+        "li",
+        {},
+        h(
+          "button",
+          {
+            type: "button",
+            class: "site-entry",
+            dataset: { site: site.slug },
+            onclick: () => selectSite(site.slug),
+          },
+          h("span", { class: "entry-title" }, site.name),
+          h("span", { class: "muted entry-kind" }, label(site.kind)),
+          site.deployments.map(forceLine),
+        ),
+      ),
+    );
+  }
+  $("site-list-empty").hidden = placed.length > 0;
+  $("unplaced").hidden = unplaced.length === 0;
+  clear($("unplaced-list")).append(
+    ...unplaced.map((site) =>
+      h(
+        "li",
+        {},
+        h("a", { href: `/sites/${encodeURIComponent(site.slug)}` }, site.name),
+        ": ",
+        site.deployments.map((d) => `${d.force_name} (${d.status})`).join(", "),
+      ),
+    ),
+  );
+}
+
+function renderWindow(date, from, moves, evs) {
+  $("window-label").textContent = `${formatWhen(from)} to ${formatWhen(date)}`;
+  $("movements-count").textContent = `(${moves.length})`;
+  $("events-count").textContent = `(${evs.length})`;
+  clear($("movement-list")).append(
+    ...moves.map((feature) => {
+      const m = feature.properties;
+      return h(
+        "li",
+        {},
+        h(
+          "button",
+          {
+            type: "button",
+            class: "entry",
+            dataset: { movement: m.slug },
+            onclick: () => {
+              showDetails(details, movementCard(m));
+              const at = feature.geometry;
+              if (!at) return;
+              const coords = at.type === "Point" ? [at.coordinates] : at.coordinates;
+              const [lon, lat] = coords[coords.length - 1];
+              goTo(L.latLng(lat, lon), () => movements.open(feature, L.latLng(lat, lon)));
+            },
+          },
+          h("span", { class: "entry-title" }, swatch(m.color, m.actor_name), " ", movementRoute(m)),
+          h("span", { class: "muted" }, movementDates(m), " · ", m.force_name),
+        ),
+      );
+    }),
+  );
+  clear($("event-list")).append(
+    ...evs.map((feature) => {
+      const e = feature.properties;
+      return h(
+        "li",
+        {},
+        h(
+          "button",
+          {
+            type: "button",
+            class: "entry",
+            dataset: { event: e.slug },
+            onclick: () => {
+              showDetails(details, eventCard(e, data.actorsBySlug));
+              const at = events.latLng(e.slug);
+              if (at) goTo(at, () => events.open(e.slug));
+            },
+          },
+          h("span", { class: "entry-title" }, e.title),
+          h(
+            "span",
+            { class: "muted" },
+            formatWhen(e.date, e.date_precision),
+            " · ",
+            label(e.kind),
+            e.site_name ? ` · ${e.site_name}` : "",
+            e.confidence === "low" ? " · low confidence" : "",
+          ),
+        ),
+      );
+    }),
+  );
+}
+
+function redraw(state) {
+  document.body.dataset.ready = "false";
+  const date = state.date || config.defaultDate;
+  const chosen = chosenActors(state);
+  const keep = (slug) => !chosen || chosen.has(slug);
+
+  const present = sitesAt(date, chosen);
+  const placed = present.filter((site) => site.latlng);
+  // A card from another date would mislead; the open site's card is redrawn by sites.draw.
+  details.hidden = true;
+  sites.draw(placed);
+  renderSiteList(
+    placed,
+    present.filter((site) => !site.latlng),
+    date,
+  );
+
+  const from = windowStart(date, state.win);
+  const moves = data.movements.filter((f) => {
+    const m = f.properties;
+    return keep(m.actor) && m.start <= date && (m.end || m.start) >= from;
+  });
+  const evs = data.events.filter((f) => {
+    const e = f.properties;
+    const byActor = !chosen || e.actors.some((slug) => chosen.has(slug));
+    return byActor && e.date >= from && e.date <= date;
+  });
+  movements.draw(moves.filter((f) => f.geometry));
+  events.draw(evs);
+  renderWindow(date, from, moves, evs);
+
+  time.render(date);
+  histogram.setDate(date, from);
+  filter?.render(chosen);
+  $("window-select").value = String(state.win);
+  drawn = true;
+  setReady();
+}
+
+// Only the newest answer may draw: a slow reply to an older filter must not overwrite it.
+let timelineRequest = 0;
+async function refreshTimeline(state) {
+  const chosen = state.actors;
+  const names = chosen ? chosen.map((slug) => data.actorsBySlug.get(slug)?.short_name || slug) : [];
+  $("histogram-filter").textContent = chosen
+    ? `(${names.join(", ") || "no actors"})`
+    : "(all actors)";
+  const request = ++timelineRequest;
+  if (chosen && chosen.length === 0) {
+    histogram.setBuckets([]);
+    return;
+  }
+  const answer = await track(fetchTimeline(chosen));
+  if (request === timelineRequest) histogram.setBuckets(answer.buckets);
+}
+
+// ---- the map's view in the URL (replaceState: panning should not fill the Back button)
+
+function applyView(state) {
+  if (state.z !== null) map.setView([state.lat, state.lon], state.z, { animate: false });
+  else if (homeBounds) map.fitBounds(homeBounds, { padding: [24, 24], maxZoom: 8, animate: false });
+  else map.setView([35, 38], 6, { animate: false });
+}
+
+function writeView() {
+  const center = map.getCenter();
+  writeState({ z: map.getZoom(), lat: center.lat, lon: center.lng });
+}
+
+// ---- start
+
+$("window-select").addEventListener("change", (event) => {
+  writeState({ win: Number(event.target.value) }, { push: true });
+});
+
+async function start() {
+  const basemap = track(fetchBasemap())
+    .then((topology) => drawBasemap(map, topology, { labels: !config.tileUrl }))
+    .catch((error) =>
+      notice(
+        `The offline basemap could not be drawn (${error.message}); markers are still correct.`,
+      ),
+    );
+  const [actors, deployments, moves, evs] = await track(
+    Promise.all([fetchActors(), fetchDeployments(), fetchMovements(), fetchEvents()]),
+  );
+  data.actorsBySlug = new Map(actors.map((actor) => [actor.slug, actor]));
+  data.deployments = deployments.features;
+  data.movements = moves.features;
+  data.events = evs.features;
+
+  const points = deployments.features
+    .filter((f) => f.geometry)
+    .map((f) => [f.geometry.coordinates[1], f.geometry.coordinates[0]]);
+  homeBounds = points.length ? L.latLngBounds(points) : null;
+
+  filter = new ActorFilter($("actor-filter"), actors, {
+    onChange: (chosen) => writeState({ actors: chosen }, { push: true }),
+  });
+
+  // A link naming an actor this dataset lacks: the server's notice explains; the filter ignores it.
+  const asked = readState().actors;
+  if (asked && asked.some((slug) => !data.actorsBySlug.has(slug))) {
+    const known = asked.filter((slug) => data.actorsBySlug.has(slug));
+    writeState({ actors: known.length ? known : null });
+  }
+
+  const state = readState();
+  applyView(state);
+  map.on("moveend", writeView);
+  redraw(state);
+  refreshTimeline(state);
+  await basemap;
+}
+
+onStateChange((state, changed, cause) => {
+  if (!drawn) return;
+  if (cause === "popstate") {
+    time.pause();
+    if (changed.has("z") || changed.has("lat") || changed.has("lon")) {
+      map.off("moveend", writeView);
+      applyView(state);
+      map.on("moveend", writeView);
+    }
+  }
+  if (changed.has("date") || changed.has("actors") || changed.has("win")) redraw(state);
+  if (changed.has("actors")) refreshTimeline(state);
+});
+
+start().catch((error) => {
+  notice(`The map's data could not be loaded (${error.message}). Reload to try again.`);
+  drawn = true;
+  setReady();
+});

@@ -1,0 +1,96 @@
+// The URL is the one source of view state. Controls write here; the page redraws from here; so a
+// reload, Back/Forward and a shared link all land on exactly the view that was written.
+//
+//   ?date=2026-01-25&actor=russia&actor=sdf&win=3&z=7&lat=35.1&lon=38.2
+//
+// No `actor` means every actor; a single empty `actor=` means none (so "None" survives a reload).
+
+import { isISODate } from "./format.js";
+
+const listeners = new Set();
+const VIEW_DIGITS = 4;
+export const WINDOWS = [1, 3, 12];
+
+function number(value) {
+  if (value === null || value === "") return null;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : null;
+}
+
+export function readState(search = window.location.search) {
+  const params = new URLSearchParams(search);
+  const date = params.get("date");
+  const win = number(params.get("win"));
+  const lat = number(params.get("lat"));
+  const lon = number(params.get("lon"));
+  const z = number(params.get("z"));
+  const viewOk =
+    lat !== null && lon !== null && z !== null && Math.abs(lat) <= 90 && Math.abs(lon) <= 180;
+  return {
+    date: isISODate(date) ? date : null,
+    actors: params.has("actor") ? params.getAll("actor").filter(Boolean) : null,
+    win: WINDOWS.includes(win) ? win : 1,
+    z: viewOk ? Math.round(z) : null,
+    lat: viewOk ? lat : null,
+    lon: viewOk ? lon : null,
+  };
+}
+
+export function toSearch(state) {
+  const params = new URLSearchParams();
+  if (state.date) params.set("date", state.date);
+  if (state.actors) {
+    if (state.actors.length === 0) params.append("actor", "");
+    for (const slug of state.actors) params.append("actor", slug);
+  }
+  if (state.win && state.win !== 1) params.set("win", String(state.win));
+  if (state.z !== null && state.lat !== null && state.lon !== null) {
+    params.set("z", String(state.z));
+    params.set("lat", state.lat.toFixed(VIEW_DIGITS));
+    params.set("lon", state.lon.toFixed(VIEW_DIGITS));
+  }
+  const text = params.toString();
+  return text ? `?${text}` : "";
+}
+
+function changedKeys(before, after) {
+  return Object.keys(after).filter(
+    (key) => JSON.stringify(before[key]) !== JSON.stringify(after[key]),
+  );
+}
+
+// @function writeState(patch: Object, options?: {push: boolean})
+// Push for what a user would want Back to undo (date, filters); replace for pan and zoom.
+export function writeState(patch, { push = false } = {}) {
+  const before = readState();
+  const after = { ...before, ...patch };
+  const search = toSearch(after);
+  if (search === window.location.search) return;
+  const url = `${window.location.pathname}${search}${window.location.hash}`;
+  if (push) window.history.pushState(null, "", url);
+  else window.history.replaceState(null, "", url);
+  const now = readState();
+  notify(now, changedKeys(before, now), "write");
+}
+
+function notify(state, keys, cause) {
+  if (keys.length === 0) return;
+  for (const listener of listeners) listener(state, new Set(keys), cause);
+}
+
+let lastSeen = readState();
+window.addEventListener("popstate", () => {
+  const now = readState();
+  notify(now, changedKeys(lastSeen, now), "popstate");
+});
+
+// @function onStateChange(fn: (state, changed: Set<string>, cause: "write"|"popstate") => void)
+export function onStateChange(listener) {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+// Keep the popstate diff relative to what was last drawn, whichever way it got there.
+onStateChange((state) => {
+  lastSeen = state;
+});

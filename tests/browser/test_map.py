@@ -1,0 +1,241 @@
+"""The map page: the state at a date, the actor filter, the date controls and the URL."""
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import UI
+
+SITES = "#site-list [data-site]"
+
+
+def site(ui: UI, slug: str):
+    return ui.page.locator(f'#site-list [data-site="{slug}"]')
+
+
+def test_russia_holds_qamishli_and_hmeimim_on_1_june_2025(ui: UI) -> None:
+    page = ui.open("/?date=2025-06-01&actor=russia")
+    expect(site(ui, "qamishli-airport")).to_have_count(1)
+    expect(site(ui, "hmeimim")).to_have_count(1)
+    expect(site(ui, "qamishli-airport")).to_contain_text("active")
+    # Only Russian forces are listed while the filter holds Russia alone.
+    expect(site(ui, "al-tanf")).to_have_count(0)
+    expect(page.locator("#sites-date")).to_have_text("1 Jun 2025")
+    expect(page.locator("#date-input")).to_have_value("2025-06-01")
+    ui.shot("map-2025-06-01-russia")
+
+
+def test_russia_has_left_qamishli_by_10_february_2026(ui: UI) -> None:
+    page = ui.open("/?date=2026-02-10&actor=russia")
+    expect(site(ui, "hmeimim")).to_have_count(1)
+    expect(site(ui, "qamishli-airport")).to_have_count(0)
+    # The pull-out itself is in the month before the date, drawn and listed as a movement.
+    expect(page.locator('[data-movement="qamishli-to-hmeimim-2026-01"]')).to_contain_text(
+        "Qamishli International Airport → Hmeimim Air Base"
+    )
+    expect(page.locator("#window-label")).to_have_text("11 Jan 2026 to 10 Feb 2026")
+    ui.shot("map-2026-02-10-russia")
+
+
+def test_drawdown_and_low_confidence_are_said_in_words(ui: UI) -> None:
+    ui.open("/?date=2026-01-25&actor=russia")
+    expect(site(ui, "qamishli-airport")).to_contain_text("drawing down")
+    ui.open("/?date=2024-06-01&actor=russia")
+    # Tell Tamer rests on thin reporting: the list says so, not only the marker's outline.
+    expect(site(ui, "tell-tamer")).to_contain_text("low confidence")
+
+
+def test_choosing_a_site_in_the_list_opens_its_popup_with_dated_sources(ui: UI) -> None:
+    page = ui.open("/?date=2026-01-25&actor=russia")
+    site(ui, "qamishli-airport").click()
+    popup = page.locator(".leaflet-popup-content")
+    expect(popup).to_contain_text("Qamishli International Airport")
+    expect(popup).to_contain_text("drawing down")
+    expect(popup).to_contain_text("from 23 Jan 2026 until 27 Jan 2026")
+    expect(popup).to_contain_text("Shafaq News")
+    expect(popup.locator("abbr.grade").first).to_have_text(re.compile(r"^[A-F][1-6]$"))
+    # The same card is in the side panel, and the view moved into the URL.
+    expect(page.locator("#details-body")).to_contain_text("Qamishli International Airport")
+    expect(page).to_have_url(re.compile(r"[?&]z=\d+&lat=3\d\.\d+&lon=4[01]\.\d+"))
+    ui.shot("map-popup-qamishli-drawdown")
+
+
+def test_enter_on_a_site_entry_opens_its_popup(ui: UI) -> None:
+    page = ui.open("/?date=2025-06-01&actor=russia")
+    site(ui, "hmeimim").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(".leaflet-popup-content")).to_contain_text("Hmeimim Air Base")
+    expect(page.locator(".leaflet-popup-content")).to_contain_text("since 30 Sep 2015")
+
+
+def test_unticking_russia_removes_russian_sites(ui: UI) -> None:
+    page = ui.open("/?date=2025-06-01")
+    expect(site(ui, "hmeimim")).to_have_count(1)
+    expect(site(ui, "al-tanf")).to_have_count(1)
+    page.locator("#actor-russia").uncheck()
+    expect(site(ui, "hmeimim")).to_have_count(0)
+    expect(site(ui, "tartus")).to_have_count(0)
+    expect(site(ui, "al-tanf")).to_have_count(1)
+    assert "actor=united-states" in ui.query
+    assert "actor=russia" not in ui.query
+    # Qamishli airport stays: the SDF held it around the Russians.
+    expect(site(ui, "qamishli-airport")).to_contain_text("SDF fighters")
+    expect(site(ui, "qamishli-airport")).not_to_contain_text("Russian")
+
+
+def test_only_keeps_one_actor_and_all_brings_back_the_rest(ui: UI) -> None:
+    page = ui.open("/?date=2025-06-01")
+    page.get_by_role("button", name="Only Russian Federation").click()
+    assert ui.query == "?date=2025-06-01&actor=russia"
+    expect(site(ui, "hmeimim")).to_have_count(1)
+    expect(site(ui, "al-tanf")).to_have_count(0)
+    expect(page.locator("#actor-russia")).to_be_checked()
+    expect(page.locator("#actor-sdf")).not_to_be_checked()
+    expect(page.locator("#histogram-filter")).to_have_text("(RU)")
+    page.get_by_role("button", name="None", exact=True).click()
+    expect(page.locator(SITES)).to_have_count(0)
+    page.get_by_role("button", name="All", exact=True).click()
+    assert ui.query == "?date=2025-06-01"
+    expect(site(ui, "al-tanf")).to_have_count(1)
+
+
+def test_typing_a_date_redraws_and_writes_the_url(ui: UI) -> None:
+    page = ui.open("/?date=2025-06-01&actor=russia")
+    page.locator("#date-input").fill("2026-02-10")
+    expect(page).to_have_url(re.compile(r"date=2026-02-10"))
+    expect(site(ui, "qamishli-airport")).to_have_count(0)
+    expect(page.locator("#date-readout")).to_have_text("10 Feb 2026")
+
+
+def test_slider_and_step_buttons_move_the_date_in_the_url(ui: UI) -> None:
+    page = ui.open("/?date=2025-06-01")
+    slider = page.locator("#date-slider")
+    slider.focus()
+    page.keyboard.press("ArrowRight")
+    expect(page).to_have_url(re.compile(r"date=2025-06-02"))
+    page.keyboard.press("Home")
+    expect(page).to_have_url(re.compile(r"date=1971-01-01"))
+    expect(page.locator("#date-input")).to_have_value("1971-01-01")
+    # Dragging the thumb to the far right lands on the dataset's last day.
+    box = slider.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + box["width"] - 2, box["y"] + box["height"] / 2)
+    expect(page.locator("#date-input")).to_have_value(
+        page.locator("#app").get_attribute("data-span-end") or ""
+    )
+    page.get_by_role("button", name="One month back").click()
+    page.get_by_role("button", name="One week back").click()
+    expect(page).to_have_url(re.compile(r"date=2026-01-16"))
+
+
+def test_back_and_forward_restore_the_earlier_date(ui: UI) -> None:
+    page = ui.open("/?date=2025-06-01&actor=russia")
+    page.locator("#date-input").fill("2026-02-10")
+    expect(site(ui, "qamishli-airport")).to_have_count(0)
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"date=2025-06-01"))
+    expect(page.locator("#date-input")).to_have_value("2025-06-01")
+    expect(site(ui, "qamishli-airport")).to_have_count(1)
+    page.go_forward()
+    expect(page.locator("#date-input")).to_have_value("2026-02-10")
+    expect(site(ui, "qamishli-airport")).to_have_count(0)
+    # A reload of the shared link lands on the same view.
+    page.reload()
+    ui.wait_ready()
+    expect(page.locator("#date-input")).to_have_value("2026-02-10")
+    expect(page.locator("#actor-russia")).to_be_checked()
+    expect(page.locator("#actor-sdf")).not_to_be_checked()
+
+
+def test_the_window_lists_its_events_and_movements(ui: UI) -> None:
+    page = ui.open("/?date=2026-01-31")
+    expect(page.locator("#window-label")).to_have_text("1 Jan 2026 to 31 Jan 2026")
+    expect(page.locator('[data-event="ceasefire-extension-2026-01-24"]')).to_contain_text(
+        "24 Jan 2026"
+    )
+    expect(page.locator('[data-movement="qamishli-to-hmeimim-2026-01"]')).to_have_count(1)
+    # An event without a place is still explained, in the panel.
+    page.locator('[data-event="ceasefire-extension-2026-01-24"]').click()
+    expect(page.locator("#details-body")).to_contain_text("Damascus-SDF ceasefire extended")
+    page.locator("#window-select").select_option("3")
+    expect(page).to_have_url(re.compile(r"win=3"))
+    expect(page.locator("#window-label")).to_have_text("1 Nov 2025 to 31 Jan 2026")
+
+
+def test_a_histogram_bar_jumps_to_its_month(ui: UI) -> None:
+    page = ui.open("/?date=2025-06-01")
+    bar = page.locator('.histogram-bar[data-month="2026-01-01"]')
+    expect(bar).to_have_attribute("aria-label", re.compile(r"^Jan 2026: \d+ events, \d+ movements"))
+    bar.click()
+    expect(page).to_have_url(re.compile(r"date=2026-01-31"))
+    expect(page.locator("#date-readout")).to_have_text("31 Jan 2026")
+    ui.shot("map-after-histogram-jump")
+
+
+def test_histogram_follows_the_actor_filter(ui: UI) -> None:
+    page = ui.open("/?date=2025-06-01&actor=turkey")
+    expect(page.locator("#histogram-filter")).to_have_text("(TR)")
+    turkish = page.locator(".histogram-bar").count()
+    page.locator("#actor-russia").check()
+    ui.wait_ready()
+    expect(page.locator("#histogram-filter")).to_have_text("(TR, RU)")
+    assert page.locator(".histogram-bar").count() > turkish
+
+
+def test_keyboard_focus_is_visible_on_controls(ui: UI) -> None:
+    page = ui.open("/?date=2025-06-01")
+    page.locator("#date-input").focus()
+    page.keyboard.press("Shift+Tab")
+    focused = page.evaluate(
+        """(() => {
+            const element = document.activeElement;
+            const style = getComputedStyle(element);
+            return [element.getAttribute("aria-label"), style.outlineStyle, style.outlineWidth];
+        })()"""
+    )
+    assert focused == ["One day back", "solid", "3px"]
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"date=2025-05-31"))
+
+
+def test_play_steps_through_time_and_pause_stops_it(ui: UI) -> None:
+    page = ui.open("/?date=2025-06-01")
+    page.locator("#speed").select_option("month")
+    page.get_by_role("button", name="▶ Play").click()
+    expect(page.locator("#date-input")).to_have_value("2025-07-01")
+    expect(page.locator("#date-input")).to_have_value("2025-08-01", timeout=5000)
+    page.locator("#play").click()
+    expect(page.locator("#play")).to_have_attribute("aria-pressed", "false")
+    stopped = page.locator("#date-input").input_value()
+    page.wait_for_timeout(1200)
+    assert page.locator("#date-input").input_value() == stopped
+
+
+def test_unknown_actor_in_a_link_is_explained(ui: UI) -> None:
+    page = ui.open("/?actor=narnia")
+    expect(page.locator(".notice")).to_contain_text("“narnia”")
+    expect(page.locator(".notice")).to_contain_text("ignored")
+
+
+def test_moving_through_time_asks_the_server_for_nothing(ui: UI) -> None:
+    page = ui.open("/?date=2025-06-01")
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    page.locator("#date-slider").focus()
+    for _ in range(5):
+        page.keyboard.press("PageDown")
+    page.locator("#date-input").fill("2019-12-01")
+    page.get_by_role("button", name="One week forward").click()
+    expect(page.locator("#date-input")).to_have_value("2019-12-08")
+    expect(site(ui, "qamishli-airport")).to_contain_text("Russian helicopter group")
+    assert asked == []
+
+
+def test_the_map_view_lives_in_the_url(ui: UI) -> None:
+    page = ui.open("/?date=2025-06-01&z=8&lat=36.5000&lon=39.5000")
+    assert ui.query == "?date=2025-06-01&z=8&lat=36.5000&lon=39.5000"
+    entries = page.evaluate("history.length")
+    page.get_by_role("button", name="Zoom in").click()
+    expect(page).to_have_url(re.compile(r"z=9&lat=36\.5000&lon=39\.5000"))
+    # Zooming replaces the history entry: Back still goes to the previous page, not the last zoom.
+    assert page.evaluate("history.length") == entries
