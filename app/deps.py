@@ -19,6 +19,24 @@ class BadParameter(ValueError):
         super().__init__(f"{field_name}: {message}")
 
 
+def reject_unknown_parameters(request: Request) -> None:
+    """A misspelt parameter (`actr=russia`) must not silently answer for every actor."""
+    route = request.scope.get("route")
+    path = getattr(route, "path", None)
+    if path is None:
+        return
+    allowed = _query_parameters(request.app.openapi(), path)
+    unknown = [name for name in request.query_params if name not in allowed]
+    if unknown:
+        accepted = ", ".join(sorted(allowed)) or "none"
+        raise BadParameter(unknown[0], f"unknown parameter; this endpoint takes: {accepted}")
+
+
+def _query_parameters(schema: dict, path: str) -> set[str]:
+    operation = schema.get("paths", {}).get(path, {}).get("get", {})
+    return {p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"}
+
+
 def get_session(request: Request) -> Iterator[Session]:
     yield from request.app.state.db.sessions()
 

@@ -2,13 +2,15 @@
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, Depends, HTTPException
 
 from app import queries
-from app.deps import ActorFilter, SessionDep
+from app.deps import ActorFilter, SessionDep, reject_unknown_parameters
 from app.io import geojson
 
-router = APIRouter(prefix="/api/v1", tags=["catalogue"])
+router = APIRouter(
+    prefix="/api/v1", tags=["catalogue"], dependencies=[Depends(reject_unknown_parameters)]
+)
 
 
 @router.get("/sites", summary="Every site (GeoJSON)")

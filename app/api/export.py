@@ -6,13 +6,15 @@ import io
 import json
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from app import queries
-from app.deps import ActorFilter, BBoxFilter, DateRange, SessionDep
+from app.deps import ActorFilter, BBoxFilter, DateRange, SessionDep, reject_unknown_parameters
 from app.io import geojson
 
-router = APIRouter(prefix="/export", tags=["export"])
+router = APIRouter(
+    prefix="/export", tags=["export"], dependencies=[Depends(reject_unknown_parameters)]
+)
 
 Format = Literal["csv", "geojson"]
 

@@ -3,13 +3,15 @@
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from app import queries
-from app.deps import ActorFilter, BBoxFilter, DateRange, SessionDep
+from app.deps import ActorFilter, BBoxFilter, DateRange, SessionDep, reject_unknown_parameters
 from app.io import geojson
 
-router = APIRouter(prefix="/api/v1", tags=["state"])
+router = APIRouter(
+    prefix="/api/v1", tags=["state"], dependencies=[Depends(reject_unknown_parameters)]
+)
 
 
 @router.get("/snapshot", summary="Sites with forces present on a date (GeoJSON)")

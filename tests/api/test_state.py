@@ -159,6 +159,9 @@ def test_timeline_counts_follow_the_actor_filter(client: TestClient) -> None:
         ("/api/v1/forces", {"actor": "rusia"}, "actor", "'rusia'"),
         ("/export/events.csv", {"start": "2026-03-01", "end": "2026-01-01"}, "start", "after"),
         ("/export/deployments.geojson", {"actor": "x"}, "actor", "'x'"),
+        ("/api/v1/snapshot", {"actr": "russia"}, "actr", "unknown parameter"),
+        ("/api/v1/sites/hmeimim", {"date": "2025-01-01"}, "date", "unknown parameter"),
+        ("/export/movements.csv", {"bbox": "35,34,36,36"}, "bbox", "takes: actor, end, start"),
     ],
 )
 def test_bad_input_answers_422_naming_the_parameter(
