@@ -8,9 +8,10 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from sqlalchemy import func, select
+from sqlalchemy.exc import DataError, IntegrityError
 
 from app.db import Database
-from app.io.exchange import DatasetError, apply_dataset, export_dataset, read_dataset
+from app.io.exchange import DatasetError, Problem, apply_dataset, export_dataset, read_dataset
 from app.models import Deployment
 from app.settings import PROJECT_ROOT, get_settings
 
@@ -81,6 +82,12 @@ def load(database: Database, path: Path, *, dry_run: bool = False) -> dict[str, 
             try:
                 counts = apply_dataset(session, dataset, lambda n: progress.advance(task, n))
                 session.commit()
+            except (IntegrityError, DataError) as exc:
+                # The checks above should catch everything; if the database still says no,
+                # report it like any other problem rather than as a traceback.
+                session.rollback()
+                message = f"the database refused the data: {exc.orig}"
+                raise DatasetError([Problem(str(path), None, None, message)]) from None
             except Exception:
                 session.rollback()
                 raise

@@ -14,8 +14,11 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    event,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from app.dates import present_until
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -168,6 +171,9 @@ class Deployment(Base):
     start_precision: Mapped[str] = _precision_column()
     end_date: Mapped[dt.date | None] = mapped_column(Date, index=True)
     end_precision: Mapped[str | None] = mapped_column(String(8))
+    # Derived from end_date and end_precision on every write (see _set_present_until); the
+    # temporal queries compare against it so that a coarse end counts to its period's end.
+    present_until: Mapped[dt.date | None] = mapped_column(Date, index=True)
     status: Mapped[str] = mapped_column(String(12))
     strength: Mapped[str | None] = mapped_column(Text)
     confidence: Mapped[str] = mapped_column(String(8))
@@ -175,6 +181,12 @@ class Deployment(Base):
 
     force: Mapped[Force] = relationship(lazy="raise")
     site: Mapped[Site] = relationship(lazy="raise")
+
+
+@event.listens_for(Deployment, "before_insert")
+@event.listens_for(Deployment, "before_update")
+def _set_present_until(_mapper: object, _connection: object, deployment: Deployment) -> None:
+    deployment.present_until = present_until(deployment.end_date, deployment.end_precision)
 
 
 class Movement(Base):

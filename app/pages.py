@@ -225,12 +225,20 @@ class Axis:
         return max(0.0, min(100.0, (day - self.start).days * 100 / total))
 
 
+def _tick_step(years: int) -> int:
+    """Years between labelled ticks, so that about a dozen labels fit however long the span."""
+    for candidate in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000):
+        if years / candidate <= 12:
+            return candidate
+    return max(1, -(-years // 12))
+
+
 def year_axis(first: dt.date, last: dt.date) -> Axis:
     """Whole years around [first, last], with a tick every 1, 2, 5 or 10 years."""
     start = dt.date(first.year, 1, 1)
     end = dt.date(last.year + 1, 1, 1)
     years = end.year - start.year
-    step = next(s for s in (1, 2, 5, 10, 20, 50) if years / s <= 12)
+    step = _tick_step(years)
     axis = Axis(start, end, [])
     first_tick = start.year + (-start.year) % step
     axis.ticks = [
@@ -242,13 +250,13 @@ def year_axis(first: dt.date, last: dt.date) -> Axis:
 def presence_lanes(deployments: Sequence[Deployment], today: dt.date) -> tuple[Axis, list[Lane]]:
     """One lane per force, its deployments as bars; an open end runs to today."""
     firsts = [d.start_date for d in deployments]
-    lasts = [d.end_date or max(today, d.start_date) for d in deployments]
+    lasts = [d.present_until or max(today, d.start_date) for d in deployments]
     axis = year_axis(min(firsts), max(lasts))
     lanes: dict[int, Lane] = {}
     for deployment in deployments:
         force = deployment.force
         lane = lanes.setdefault(force.id, Lane(force.name, force.actor, []))
-        end = deployment.end_date or max(today, deployment.start_date)
+        end = deployment.present_until or max(today, deployment.start_date)
         left = axis.percent(deployment.start_date)
         width = max(MIN_BAR_PERCENT, axis.percent(end) - left)
         lane.bars.append(Bar(deployment, left, min(width, 100 - left), deployment.end_date is None))
@@ -299,19 +307,22 @@ def _month_starts(first: dt.date, last: dt.date) -> list[dt.date]:
     return months
 
 
-def sites_per_month(deployments: Sequence[Deployment], today: dt.date) -> list[tuple[dt.date, int]]:
-    """How many distinct sites had this actor's forces on some day of each month."""
-    if not deployments:
+def sites_per_month(deployments: Sequence[Deployment], last: dt.date) -> list[tuple[dt.date, int]]:
+    """How many distinct sites had this actor's forces on some day of each month, up to `last`.
+
+    Withdrawn rows record that a site was vacated, so they do not count as holding it; the chart
+    stops at the dataset's last dated record rather than running open ends on to today.
+    """
+    held = [d for d in deployments if d.status != "withdrawn" and d.start_date <= last]
+    if not held:
         return []
-    last = max(d.end_date or max(today, d.start_date) for d in deployments)
-    months = _month_starts(min(d.start_date for d in deployments), last)
     counts = []
-    for month in months:
+    for month in _month_starts(min(d.start_date for d in held), last):
         following = (month + dt.timedelta(days=32)).replace(day=1)
         sites = {
             d.site_id
-            for d in deployments
-            if d.start_date < following and (d.end_date is None or d.end_date > month)
+            for d in held
+            if d.start_date < following and (d.present_until is None or d.present_until > month)
         }
         counts.append((month, len(sites)))
     return counts
@@ -322,7 +333,7 @@ def month_ticks(months: Sequence[dt.date]) -> list[tuple[float, str]]:
     if not months:
         return []
     years = months[-1].year - months[0].year + 1
-    step = next(s for s in (1, 2, 5, 10, 20, 50, 100) if years / s <= 12)
+    step = _tick_step(years)
     return [
         (index * 100 / len(months), str(month.year))
         for index, month in enumerate(months)
@@ -338,7 +349,8 @@ def read_actor_page(request: Request, session: SessionDep, slug: str) -> HTMLRes
         return _error(request, 404, "Actor not found", f"There is no actor with the id “{slug}”.")
     deployments = queries.actor_deployments(session, slug)
     citations = queries.citations_for(session, deployment=[d.id for d in deployments])
-    monthly = sites_per_month(deployments, dt.date.today())
+    span = queries.dataset_span(session)
+    monthly = sites_per_month(deployments, span[1] if span else dt.date.today())
     peak = max((n for _, n in monthly), default=0)
     return _render(
         request,
@@ -437,6 +449,15 @@ def read_table(
 ) -> HTMLResponse:
     """The map's state at a date as a plain, sortable table, with download links."""
     actors = queries.list_actors(session)
+    unknown_parameters = sorted(set(request.query_params) - {"date", "actor"})
+    if unknown_parameters:
+        return _error(
+            request,
+            400,
+            "Unknown parameter",
+            f"{unknown_parameters[0]}: this page takes only date and actor.",
+            actors=actors,
+        )
     try:
         on = _parse_date(date) or default_date(session)
     except ValueError:

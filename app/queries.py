@@ -107,10 +107,13 @@ def _deployments_query(actors: Sequence[str] = (), bbox: BBox | None = None) -> 
 def state_at(
     session: Session, on: dt.date, *, actors: Sequence[str] = (), bbox: BBox | None = None
 ) -> list[Deployment]:
-    """Every deployment present on `on`: start <= on < end (an open end never ends)."""
+    """Every deployment present on `on`: start <= on < end (an open end never ends).
+
+    An end known only to its week, month or year counts to that period's end (present_until).
+    """
     query = _deployments_query(actors, bbox).where(
         Deployment.start_date <= on,
-        or_(Deployment.end_date.is_(None), Deployment.end_date > on),
+        or_(Deployment.present_until.is_(None), Deployment.present_until > on),
     )
     return list(session.scalars(query).unique())
 
@@ -126,7 +129,7 @@ def deployments_between(
     """Deployments present on at least one day of the closed range [start, end]."""
     query = _deployments_query(actors, bbox).where(
         Deployment.start_date <= end,
-        or_(Deployment.end_date.is_(None), Deployment.end_date > start),
+        or_(Deployment.present_until.is_(None), Deployment.present_until > start),
     )
     return list(session.scalars(query).unique())
 
@@ -310,12 +313,14 @@ def citations_for(
 
 
 def summarize(citations: Sequence[Citation]) -> CitationSummary:
+    """Count and the grade of the single best citation (A6 and E1 make A6, never A1)."""
     if not citations:
         return CitationSummary()
+    best = min(citations, key=lambda c: (c.source.reliability, c.credibility))
     return CitationSummary(
         count=len(citations),
-        best_reliability=min(c.source.reliability for c in citations),
-        best_credibility=min(c.credibility for c in citations),
+        best_reliability=best.source.reliability,
+        best_credibility=best.credibility,
     )
 
 

@@ -26,7 +26,7 @@ def read_snapshot(
     deployments = queries.state_at(session, on, actors=actors, bbox=bbox)
     citations = queries.citations_for(session, deployment=[d.id for d in deployments])
     return geojson.feature_collection(
-        geojson.snapshot_features(deployments, citations), date=on.isoformat()
+        geojson.snapshot_features(deployments, citations, on), date=on.isoformat()
     )
 
 
@@ -79,7 +79,8 @@ def read_timeline(
     """Counts for the histogram under the map; empty buckets are left out."""
     start, end = period
     span = queries.dataset_span(session)
-    if span is not None:
+    if span is not None and max(start, span[0]) <= min(end, span[1]):
+        # Open ranges shrink to the data, so the histogram's axis is the dataset's span.
         start, end = max(start, span[0]), min(end, span[1])
     return {
         "start": start.isoformat(),

@@ -43,6 +43,8 @@ from app.models import (
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
+DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+LAST_DATE = dt.date(9998, 12, 31)
 # Problems reported before giving up, so a badly broken file does not flood the terminal.
 MAX_PROBLEMS = 50
 
@@ -77,6 +79,17 @@ def _text(value: str) -> str:
     return value
 
 
+def _short_text(limit: int) -> Callable[[str], str]:
+    """Text that must fit a column of `limit` characters."""
+
+    def parse(value: str) -> str:
+        if len(value) > limit:
+            raise _Invalid(f"is {len(value)} characters long; at most {limit} fit")
+        return value
+
+    return parse
+
+
 def _slug(value: str) -> str:
     if len(value) > SLUG_LENGTH or not SLUG_RE.match(value):
         raise _Invalid(
@@ -97,10 +110,16 @@ def _choice(options: tuple[str, ...] | type) -> Callable[[str], str]:
 
 
 def _date(value: str) -> dt.date:
+    if not DATE_RE.fullmatch(value):
+        raise _Invalid(f"{value!r} is not a date (YYYY-MM-DD)")
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise _Invalid(f"{value!r} is not a date (YYYY-MM-DD)") from None
+    if day > LAST_DATE:
+        # A coarse date's period must end within the calendar Python can count.
+        raise _Invalid(f"{value} is later than {LAST_DATE}")
+    return day
 
 
 def _number(low: float, high: float) -> Callable[[str], float]:
@@ -118,7 +137,7 @@ def _number(low: float, high: float) -> Callable[[str], float]:
 
 def _integer(low: int, high: int) -> Callable[[str], int]:
     def parse(value: str) -> int:
-        if not value.isdigit() or not low <= int(value) <= high:
+        if not re.fullmatch(r"[0-9]{1,6}", value) or not low <= int(value) <= high:
             raise _Invalid(f"{value!r} is not a whole number from {low} to {high}")
         return int(value)
 
@@ -144,7 +163,11 @@ def _country(value: str) -> str:
 
 
 def _slug_list(value: str) -> list[str]:
-    return [_slug(part.strip()) for part in value.split(";") if part.strip()]
+    slugs = [_slug(part.strip()) for part in value.split(";") if part.strip()]
+    repeated = sorted({s for s in slugs if slugs.count(s) > 1})
+    if repeated:
+        raise _Invalid(f"{', '.join(repeated)} listed twice")
+    return slugs
 
 
 @dataclass(frozen=True)
@@ -160,8 +183,8 @@ CONFIDENCE = _choice(Confidence)
 FILES: dict[str, list[Column]] = {
     "actors.csv": [
         Column("slug", _slug),
-        Column("name", _text),
-        Column("short_name", _text, False),
+        Column("name", _short_text(200)),
+        Column("short_name", _short_text(40), False),
         Column("kind", _choice(ACTOR_KINDS)),
         Column("color", _color),
         Column("aliases", _text, False),
@@ -169,23 +192,23 @@ FILES: dict[str, list[Column]] = {
     ],
     "sites.csv": [
         Column("slug", _slug),
-        Column("name", _text),
+        Column("name", _short_text(200)),
         Column("aliases", _text, False),
         Column("kind", _choice(SITE_KINDS)),
         Column("lat", _number(-90, 90), False),
         Column("lon", _number(-180, 180), False),
         Column("geo_precision", _integer(1, 3), False),
         Column("country", _country, False),
-        Column("admin1", _text, False),
+        Column("admin1", _short_text(100), False),
         Column("description", _text, False),
     ],
     "forces.csv": [
         Column("slug", _slug),
-        Column("name", _text),
+        Column("name", _short_text(200)),
         Column("actor", _slug),
         Column("branch", _choice(BRANCHES)),
         Column("parent", _slug, False),
-        Column("sidc", _text, False),
+        Column("sidc", _short_text(30), False),
         Column("description", _text, False),
     ],
     "deployments.csv": [
@@ -206,7 +229,7 @@ FILES: dict[str, list[Column]] = {
         Column("force", _slug),
         Column("from_site", _slug),
         Column("to_site", _slug, False),
-        Column("to_label", _text, False),
+        Column("to_label", _short_text(200), False),
         Column("start", _date),
         Column("start_precision", PRECISION),
         Column("end", _date, False),
@@ -219,7 +242,7 @@ FILES: dict[str, list[Column]] = {
         Column("date", _date),
         Column("date_precision", PRECISION),
         Column("kind", _choice(EVENT_KINDS)),
-        Column("title", _text),
+        Column("title", _short_text(300)),
         Column("description", _text, False),
         Column("site", _slug, False),
         Column("actors", _slug_list, False),
@@ -227,7 +250,7 @@ FILES: dict[str, list[Column]] = {
     ],
     "sources.csv": [
         Column("slug", _slug),
-        Column("publisher", _text),
+        Column("publisher", _short_text(200)),
         Column("title", _text),
         Column("url", _url, False),
         Column("published", _date, False),

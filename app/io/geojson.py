@@ -8,6 +8,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from app.dates import certain_from, period_end
 from app.models import PRECISION_CODES, Actor, Citation, Deployment, Event, Force, Movement, Site
 from app.models import Precision as _Precision
 from app.queries import summarize
@@ -99,10 +100,18 @@ def _citation_fields(found: Sequence[Citation], nested: bool) -> dict[str, Any]:
     return fields
 
 
+def dates_uncertain(deployment: Deployment, on: dt.date) -> bool:
+    """Whether `on` falls in the week, month or year of a coarse start or end."""
+    if on < certain_from(deployment.start_date, deployment.start_precision):
+        return True
+    return deployment.end_date is not None and on >= deployment.end_date
+
+
 def deployment_properties(
-    deployment: Deployment, citations: Citations, *, nested: bool = True
+    deployment: Deployment, citations: Citations, *, nested: bool = True, on: dt.date | None = None
 ) -> dict[str, Any]:
     force, actor, site = deployment.force, deployment.force.actor, deployment.site
+    extra = {} if on is None else {"dates_uncertain": dates_uncertain(deployment, on)}
     return {
         "slug": deployment.slug,
         "site": site.slug,
@@ -121,6 +130,10 @@ def deployment_properties(
         "end": _iso(deployment.end_date),
         "end_precision": deployment.end_precision,
         "end_time_precision": precision_code(deployment.end_precision),
+        # The client draws any date from these, by the same rule as queries.state_at.
+        "start_certain_from": _iso(certain_from(deployment.start_date, deployment.start_precision)),
+        "present_until": _iso(deployment.present_until),
+        **extra,
         "strength": deployment.strength,
         "confidence": deployment.confidence,
         "note": deployment.note,
@@ -138,7 +151,9 @@ def deployment_feature(deployment: Deployment, citations: Citations, *, nested: 
     }
 
 
-def snapshot_features(deployments: Sequence[Deployment], citations: Citations) -> list[dict]:
+def snapshot_features(
+    deployments: Sequence[Deployment], citations: Citations, on: dt.date
+) -> list[dict]:
     """One Point feature per site, holding the deployments present there."""
     by_site: dict[int, list[Deployment]] = {}
     for deployment in deployments:
@@ -159,7 +174,9 @@ def snapshot_features(deployments: Sequence[Deployment], citations: Citations) -
                         "geo_precision": site.geo_precision,
                     },
                     "actors": sorted({d.force.actor.slug for d in site_deployments}),
-                    "deployments": [deployment_properties(d, citations) for d in site_deployments],
+                    "deployments": [
+                        deployment_properties(d, citations, on=on) for d in site_deployments
+                    ],
                 },
             }
         )
@@ -180,6 +197,8 @@ def movement_properties(
         "color": actor.color,
         "from_site": movement.from_site.slug,
         "from_name": movement.from_site.name,
+        "from_geo_precision": movement.from_site.geo_precision,
+        "to_geo_precision": to_site.geo_precision if to_site else None,
         "to_site": to_site.slug if to_site else None,
         "to_name": to_site.name if to_site else movement.to_label,
         "start": _iso(movement.start_date),
@@ -213,17 +232,6 @@ def movement_feature(movement: Movement, citations: Citations, *, nested: bool =
     }
 
 
-def period_end(day: dt.date, precision: str) -> dt.date:
-    """The day after the period a date of this precision stands for (half-open end)."""
-    if precision == "week":
-        return day + dt.timedelta(days=7)
-    if precision == "month":
-        return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    if precision == "year":
-        return day.replace(year=day.year + 1, month=1, day=1)
-    return day + dt.timedelta(days=1)
-
-
 def event_properties(event: Event, citations: Citations, *, nested: bool = True) -> dict:
     return {
         "slug": event.slug,
@@ -238,6 +246,7 @@ def event_properties(event: Event, citations: Citations, *, nested: bool = True)
         "description": event.description,
         "site": event.site.slug if event.site else None,
         "site_name": event.site.name if event.site else None,
+        "geo_precision": event.site.geo_precision if event.site else None,
         "actors": sorted(a.slug for a in event.actors),
         "confidence": event.confidence,
         **_citation_fields(citations.get(("event", event.id), []), nested),

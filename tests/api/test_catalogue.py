@@ -27,7 +27,8 @@ def test_site_history_tells_qamishli_from_start_to_drawdown(client: TestClient) 
     russian = [d for d in response.json()["properties"]["deployments"] if d["actor"] == "russia"]
     assert russian[0]["start"] == "2019-11-14" and russian[0]["status"] == "active"
     drawdown = next(d for d in russian if d["status"] == "drawdown")
-    assert drawdown["end"] == "2026-01-27"
+    # The last aircraft left on 27 Jan: present part of that day, so the first day absent is 28.
+    assert drawdown["end"] == "2026-01-28"
     assert len(drawdown["citations"]) >= 2, "the disagreeing sources are both kept"
 
 

@@ -46,22 +46,37 @@ def test_no_russian_air_group_at_hmeimim_before_september_2015(client: TestClien
     assert "hmeimim" not in sites_of(body)
 
 
-def test_qamishli_is_in_drawdown_in_late_january_2026(client: TestClient) -> None:
-    body = snapshot(client, date="2026-01-25", actor="russia")
-    statuses = {
+def qamishli_statuses(client: TestClient, date: str) -> set[str]:
+    return {
         d["status"]
-        for f in body["features"]
+        for f in snapshot(client, date=date, actor="russia")["features"]
         if f["properties"]["site"]["slug"] == "qamishli-airport"
         for d in f["properties"]["deployments"]
     }
-    assert statuses == {"drawdown"}
 
 
-@pytest.mark.parametrize("date", ["2016-01-01", "2020-01-01", "2025-06-01", "2026-02-10"])
+@pytest.mark.parametrize(
+    ("date", "expected"),
+    [
+        ("2026-01-22", {"active"}),
+        ("2026-01-23", {"drawdown"}),
+        ("2026-01-25", {"drawdown"}),
+        ("2026-01-27", {"drawdown"}),
+        ("2026-01-28", set()),
+    ],
+)
+def test_qamishli_draws_down_from_23_january_until_the_last_plane_on_the_27th(
+    client: TestClient, date: str, expected: set[str]
+) -> None:
+    assert qamishli_statuses(client, date) == expected
+
+
+@pytest.mark.parametrize("date", ["2025-06-01", "2026-01-25", "2026-02-10"])
 def test_sdf_filter_never_returns_a_russian_force(client: TestClient, date: str) -> None:
     body = snapshot(client, date=date, actor="sdf")
     actors = {d["actor"] for f in body["features"] for d in f["properties"]["deployments"]}
-    assert actors <= {"sdf"}
+    assert actors == {"sdf"}, "the SDF holds Qamishli airport on these dates, Russia must not show"
+    assert "qamishli-airport" in sites_of(body)
 
 
 def test_repeated_actor_filter_returns_both(client: TestClient) -> None:
@@ -125,9 +140,25 @@ def test_deployments_returns_intervals_with_start_and_end(client: TestClient) ->
     response = client.get("/api/v1/deployments", params={"actor": "russia"})
     assert response.status_code == 200
     rows = {f["properties"]["slug"]: f["properties"] for f in response.json()["features"]}
-    qamishli = [p for p in rows.values() if p["site"] == "qamishli-airport"]
-    assert {p["status"] for p in qamishli} >= {"active", "drawdown"}
-    assert all("start" in p and "end" in p for p in rows.values())
+    qamishli = sorted(
+        (p for p in rows.values() if p["site"] == "qamishli-airport"), key=lambda p: p["start"]
+    )
+    assert [(p["status"], p["start"]) for p in qamishli] == [
+        ("active", "2019-11-14"),
+        ("drawdown", "2026-01-23"),
+    ]
+    assert qamishli[0]["end"] == qamishli[1]["start"] == qamishli[0]["present_until"]
+    assert rows["ru-hmeimim"]["end"] is None and rows["ru-hmeimim"]["present_until"] is None
+    assert {p["actor"] for p in rows.values()} == {"russia"}
+
+
+def test_deployments_within_a_range_leave_out_what_ended_before_it(client: TestClient) -> None:
+    response = client.get(
+        "/api/v1/deployments", params={"start": "2026-02-01", "end": "2026-02-28"}
+    )
+    slugs = {f["properties"]["slug"] for f in response.json()["features"]}
+    assert "ru-hmeimim" in slugs
+    assert "ru-qamishli-active" not in slugs and "ru-qamishli-drawdown" not in slugs
 
 
 def test_timeline_counts_follow_the_actor_filter(client: TestClient) -> None:
@@ -173,3 +204,30 @@ def test_bad_input_answers_422_naming_the_parameter(
     assert body["detail"][0]["loc"][-1] == field
     assert body["message"].startswith(f"{field}: ")
     assert fragment in body["message"]
+
+
+def test_a_month_precision_end_shows_through_that_month_as_uncertain(client: TestClient) -> None:
+    kobani = [
+        d
+        for f in snapshot(client, date="2024-12-10", actor="russia")["features"]
+        if f["id"] == "kobani"
+        for d in f["properties"]["deployments"]
+    ]
+    assert kobani and all(d["end_precision"] == "month" for d in kobani)
+    assert all(d["dates_uncertain"] for d in kobani)
+    assert "kobani" not in sites_of(snapshot(client, date="2025-01-01", actor="russia"))
+    hmeimim = [
+        d
+        for f in snapshot(client, date="2024-12-10", actor="russia")["features"]
+        if f["id"] == "hmeimim"
+        for d in f["properties"]["deployments"]
+    ]
+    assert hmeimim and not any(d["dates_uncertain"] for d in hmeimim)
+
+
+def test_events_and_movements_carry_the_sites_geo_precision(client: TestClient) -> None:
+    events = client.get("/api/v1/events", params={"start": "2019-10-01", "end": "2019-11-30"})
+    located = [f["properties"] for f in events.json()["features"] if f["geometry"]]
+    assert located and all(p["geo_precision"] in {1, 2, 3} for p in located)
+    moves = client.get("/api/v1/movements", params={"actor": "russia"}).json()["features"]
+    assert all(m["properties"]["from_geo_precision"] in {1, 2, 3} for m in moves)

@@ -140,6 +140,35 @@ def test_a_broken_reimport_leaves_existing_data_unchanged(
             "sources.csv:2: reliability: 'Z' is not one of A, B, C, D, E, F",
         ),
         (
+            "events.csv",
+            "slug,date,date_precision,kind,title,actors,confidence\n"
+            "deal,1971-01-01,year,agreement,Deal,red;red,high\n",
+            "events.csv:2: actors: red listed twice",
+        ),
+        (
+            "events.csv",
+            "slug,date,date_precision,kind,title,confidence\n"
+            f"deal,1971-01-01,year,agreement,{'x' * 301},high\n",
+            "events.csv:2: title: is 301 characters long; at most 300 fit",
+        ),
+        (
+            "events.csv",
+            "slug,date,date_precision,kind,title,confidence\n"
+            "deal,9999-12-01,month,agreement,Far future,high\n",
+            "events.csv:2: date: 9999-12-01 is later than 9998-12-31",
+        ),
+        (
+            "events.csv",
+            "slug,date,date_precision,kind,title,confidence\n"
+            "deal,20260125,day,agreement,Compact date,high\n",
+            "events.csv:2: date: '20260125' is not a date (YYYY-MM-DD)",
+        ),
+        (
+            "citations.csv",
+            "source,record_type,record,credibility,claim\nwire,deployment,red-port,\u00b2,x\n",
+            "citations.csv:2: credibility: '\u00b2' is not a whole number from 1 to 6",
+        ),
+        (
             "actors.csv",
             "slug,name,kind,color\nRed State,Red,state,#D55E00\n",
             "actors.csv:2: slug: 'Red State' is not a slug"
@@ -246,3 +275,30 @@ def test_export_then_import_into_an_empty_database_reproduces_the_data(
     assert mismatch == [] and errors == [] and sorted(match) == sorted(FILES)
     original.close()
     copy.close()
+
+
+def parsed(folder: Path) -> dict[str, list[tuple]]:
+    """A dataset's records as the importer reads them, order-free, for comparing two folders."""
+
+    def normal(value: object) -> object:
+        return tuple(sorted(value)) if isinstance(value, list) else value
+
+    return {
+        name: sorted(
+            (tuple(sorted((k, normal(v)) for k, v in row.values.items())) for row in rows),
+            key=repr,
+        )
+        for name, rows in read_dataset(folder).rows.items()
+    }
+
+
+def test_export_of_the_bundled_dataset_holds_every_field_of_its_files(
+    seeded_url: str, tmp_path: Path
+) -> None:
+    database = Database(seeded_url)
+    with database.session() as session:
+        export_dataset(session, tmp_path / "out")
+    database.close()
+    exported, bundled = parsed(tmp_path / "out"), parsed(DATASET)
+    for name in FILES:
+        assert exported[name] == bundled[name], name

@@ -29,3 +29,32 @@ def test_foreign_keys_are_enforced(database: Database) -> None:
         conn.execute(
             text("INSERT INTO force (slug, name, actor_id, branch) VALUES ('x', 'X', 999, 'air')")
         )
+
+
+def test_upgrade_fills_present_until_for_rows_written_before_it(sqlite_url: str) -> None:
+    import datetime as dt
+
+    from app.cli import upgrade_database
+
+    upgrade_database(sqlite_url, "0001")
+    db = Database(sqlite_url)
+    with db.engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO actor (slug, name, kind, color) VALUES ('a','A','state','#000000')")
+        )
+        conn.execute(text("INSERT INTO site (slug, name, kind) VALUES ('s','S','base')"))
+        conn.execute(
+            text("INSERT INTO force (slug, name, actor_id, branch) VALUES ('f','F',1,'air')")
+        )
+        conn.execute(
+            text(
+                "INSERT INTO deployment (slug, force_id, site_id, start_date, start_precision,"
+                " end_date, end_precision, status, confidence) VALUES"
+                " ('d', 1, 1, '2019-10-23', 'week', '2024-12-01', 'month', 'active', 'high')"
+            )
+        )
+    upgrade_database(sqlite_url)
+    with db.engine.connect() as conn:
+        value = conn.execute(text("SELECT present_until FROM deployment")).scalar()
+    db.close()
+    assert str(value) == dt.date(2025, 1, 1).isoformat()

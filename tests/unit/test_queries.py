@@ -183,6 +183,57 @@ def test_dataset_span_covers_every_record(session: Session, world: dict) -> None
 def test_event_period_end_follows_its_precision(
     day: dt.date, precision: str, expected: dt.date
 ) -> None:
-    from app.io.geojson import period_end
+    from app.dates import period_end
 
     assert period_end(day, precision) == expected
+
+
+def test_end_known_to_the_month_counts_through_that_month(session: Session, world: dict) -> None:
+    w = world
+    f.deployment(
+        session,
+        w["blue_ground"],
+        w["coast"],
+        D(2019, 10, 23),
+        D(2024, 12, 1),
+        start_precision="week",
+        end_precision="month",
+        slug="coarse",
+    )
+    session.commit()
+    assert "coarse" in slugs(queries.state_at(session, D(2024, 12, 31)))
+    assert "coarse" not in slugs(queries.state_at(session, D(2025, 1, 1)))
+    assert "coarse" in slugs(queries.deployments_between(session, D(2024, 12, 20), D(2025, 6, 1)))
+
+
+def test_days_in_a_coarse_start_or_end_period_are_marked_uncertain(
+    session: Session, world: dict
+) -> None:
+    from app.io.geojson import dates_uncertain
+
+    coarse = f.deployment(
+        session,
+        world["blue_ground"],
+        world["coast"],
+        D(2019, 10, 23),
+        D(2024, 12, 1),
+        start_precision="week",
+        end_precision="month",
+    )
+    assert dates_uncertain(coarse, D(2019, 10, 29))
+    assert not dates_uncertain(coarse, D(2019, 10, 30))
+    assert not dates_uncertain(coarse, D(2024, 11, 30))
+    assert dates_uncertain(coarse, D(2024, 12, 10))
+    exact = world["closed"]
+    assert not dates_uncertain(exact, D(2019, 11, 14))
+    assert not dates_uncertain(exact, D(2026, 1, 22))
+
+
+def test_best_grade_is_one_real_citation_not_a_mix(session: Session, world: dict) -> None:
+    w = world
+    f.cite(session, f.source(session, "A"), 6, deployment=w["forever"])
+    f.cite(session, f.source(session, "E"), 1, deployment=w["forever"])
+    session.commit()
+    found = queries.citations_for(session, deployment=[w["forever"].id])
+    summary = queries.summarize(found[("deployment", w["forever"].id)])
+    assert (summary.best_reliability, summary.best_credibility) == ("A", 6)
