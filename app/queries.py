@@ -181,21 +181,21 @@ def events_between(
 
 
 def dataset_span(session: Session) -> tuple[dt.date, dt.date] | None:
-    """First and last dates any record mentions, for the time slider's range."""
-    firsts = [
-        session.scalar(select(func.min(Deployment.start_date))),
-        session.scalar(select(func.min(Event.date))),
-        session.scalar(select(func.min(Movement.start_date))),
-    ]
-    lasts = [
-        session.scalar(select(func.max(Deployment.start_date))),
-        session.scalar(select(func.max(Deployment.end_date))),
-        session.scalar(select(func.max(Event.date))),
-        session.scalar(select(func.max(Movement.start_date))),
-        session.scalar(select(func.max(Movement.end_date))),
-    ]
-    known_firsts = [d for d in firsts if d is not None]
-    known_lasts = [d for d in lasts if d is not None]
+    """First and last dates any record mentions, for the time slider's range (one round trip)."""
+    row = session.execute(
+        select(
+            select(func.min(Deployment.start_date)).scalar_subquery(),
+            select(func.min(Event.date)).scalar_subquery(),
+            select(func.min(Movement.start_date)).scalar_subquery(),
+            select(func.max(Deployment.start_date)).scalar_subquery(),
+            select(func.max(Deployment.end_date)).scalar_subquery(),
+            select(func.max(Event.date)).scalar_subquery(),
+            select(func.max(Movement.start_date)).scalar_subquery(),
+            select(func.max(Movement.end_date)).scalar_subquery(),
+        )
+    ).one()
+    known_firsts = [d for d in row[:3] if d is not None]
+    known_lasts = [d for d in row[3:] if d is not None]
     if not known_firsts or not known_lasts:
         return None
     return min(known_firsts), max(known_lasts)
