@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from app import queries
 from app.deps import SessionDep
+from app.io import geojson
 from app.models import Actor, Citation, Deployment, Event, Force, Movement, Site, Source
 from app.settings import PROJECT_ROOT, Settings
 
@@ -68,6 +69,18 @@ def format_when(day: dt.date | None, precision: str | None = "day") -> str:
     return f"week of {text}" if precision == "week" else text
 
 
+def format_last_present(end: dt.date | None, precision: str | None = "day") -> str:
+    """A deployment's end as readers count it: the last day there, not the first day gone.
+
+    Stored ends are exclusive (first day absent); a coarse end names the period it fell in.
+    """
+    if end is None:
+        return ""
+    if precision in (None, "day"):
+        return format_when(end - dt.timedelta(days=1))
+    return f"{format_when(end, precision)} (end known only to the {precision})"
+
+
 def format_grade(reliability: str | None, credibility: int | None = None) -> str:
     return f"{reliability or '?'}{credibility if credibility is not None else ''}"
 
@@ -102,6 +115,7 @@ def _make_templates() -> Jinja2Templates:
     )
     env.filters["when"] = format_when
     env.filters["grade"] = format_grade
+    env.filters["last_present"] = format_last_present
     env.filters["hex_color"] = hex_color
     env.filters["web_url"] = web_url
     env.globals["describe_grade"] = describe_grade
@@ -494,6 +508,7 @@ def read_table(
                 d.id: queries.summarize(citations.get(("deployment", d.id), []))
                 for d in deployments
             },
+            "uncertain": {d.id: geojson.dates_uncertain(d, on) for d in deployments},
             "params": params,
             "span": queries.dataset_span(session),
         },

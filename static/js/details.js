@@ -20,6 +20,19 @@ export function confidenceBadge(confidence) {
   return h("span", { class: `confidence confidence-${confidence}` }, text);
 }
 
+// On a day inside the week, month or year of a coarse start or end: drawn, but said to be unsure.
+// Distinct from low confidence, which is about the sources, not the calendar.
+export function uncertainBadge() {
+  return h(
+    "span",
+    {
+      class: "dates-uncertain",
+      title: "The start or end is known only to its week, month or year, and this day is inside it",
+    },
+    "dates uncertain",
+  );
+}
+
 export function citationList(citations) {
   if (!citations || citations.length === 0) {
     return h("p", { class: "no-sources" }, "No source cited: not shown as fact.");
@@ -59,7 +72,14 @@ function deploymentItem(d) {
       h("strong", {}, d.force_name),
       h("span", { class: "muted" }, ` (${d.actor_name})`),
     ),
-    h("p", {}, statusBadge(d.status), " · ", confidenceBadge(d.confidence)),
+    h(
+      "p",
+      {},
+      statusBadge(d.status),
+      " · ",
+      confidenceBadge(d.confidence),
+      d.uncertain ? [" · ", uncertainBadge()] : null,
+    ),
     h("p", {}, formatSpan(d.start, d.start_precision, d.end, d.end_precision)),
     d.strength ? h("p", {}, "Strength: ", d.strength) : null,
     d.note ? h("p", { class: "note" }, d.note) : null,

@@ -90,11 +90,77 @@ export function formatWhen(iso, precision = "day") {
   return precision === "week" ? `week of ${day}` : day;
 }
 
-// An interval [start, end): the end is the first day absent, so it reads "until".
+// "the week of 9 Oct 2019" reads better after "from" and "until" than "week of ...".
+function whenAfterPreposition(iso, precision) {
+  const text = formatWhen(iso, precision);
+  return precision === "week" ? `the ${text}` : text;
+}
+
+// A deployment's interval in words. A day end is the first day absent, so the last day present is
+// the day before it ("until 27 Jan 2026 inclusive" for an end of 28 Jan). A coarse end stands for
+// its whole week, month or year, so it is named as that period.
 export function formatSpan(start, startPrecision, end, endPrecision) {
-  const from = formatWhen(start, startPrecision);
+  const from = whenAfterPreposition(start, startPrecision);
   if (!end) return `since ${from}, no end reported`;
-  return `from ${from} until ${formatWhen(end, endPrecision)}`;
+  if (!endPrecision || endPrecision === "day") {
+    return `from ${from} until ${formatWhen(addDays(end, -1))} inclusive`;
+  }
+  const until = whenAfterPreposition(end, endPrecision);
+  return `from ${from} until ${until} (end known only to the ${endPrecision})`;
+}
+
+// ---- the precision rule: what a coarse date means for "present on D"
+//
+// A date known only to its week, month or year is stored as the first day of that period. The
+// presence it bounds is drawn over the whole period, marked "dates uncertain" there:
+//   present on D    iff start <= D < present_until   (no end: present for ever)
+//   uncertain on D  iff D < start_certain_from, or there is an end and D >= end
+// where present_until = periodEnd(end, end_precision) for a coarse end (= end for a day end) and
+// start_certain_from = periodEnd(start, start_precision) for a coarse start (= start for a day).
+// The server applies the same rule (app/dates.py) and sends present_until and start_certain_from
+// with every deployment; they are preferred when present, and computed here only when missing.
+
+// @function periodEnd(iso: string, precision: string): string
+// The day after the period that `iso` stands for at this precision (an exclusive bound).
+export function periodEnd(iso, precision) {
+  if (precision === "week") return addDays(iso, 7);
+  if (precision === "month") return addMonths(`${iso.slice(0, 7)}-01`, 1);
+  if (precision === "year") return addMonths(`${iso.slice(0, 4)}-01-01`, 12);
+  return addDays(iso, 1);
+}
+
+// @function presenceBounds(d: deployment properties): {presentUntil, certainFrom}
+// presentUntil: ISO date or null (no end); certainFrom: ISO date.
+export function presenceBounds(d) {
+  const coarse = (precision) => Boolean(precision) && precision !== "day";
+  let presentUntil = d.present_until;
+  if (presentUntil === undefined) {
+    if (!d.end) presentUntil = null;
+    else presentUntil = coarse(d.end_precision) ? periodEnd(d.end, d.end_precision) : d.end;
+  }
+  let certainFrom = d.start_certain_from;
+  if (!certainFrom) {
+    certainFrom = coarse(d.start_precision) ? periodEnd(d.start, d.start_precision) : d.start;
+  }
+  return { presentUntil, certainFrom };
+}
+
+// @function presenceOn(d: deployment properties, date: string): null | {uncertain: boolean}
+// null when the deployment is not present on the date.
+export function presenceOn(d, date) {
+  const { presentUntil, certainFrom } = presenceBounds(d);
+  if (date < d.start || (presentUntil && date >= presentUntil)) return null;
+  return { uncertain: date < certainFrom || Boolean(d.end && date >= d.end) };
+}
+
+// @function windowStart(date: string, months: number): string
+// First day of the window of `months` months that ends on `date` (inclusive). On the last day of a
+// month the window is whole calendar months, as a histogram bar is (28 Feb 2026 -> 1 Feb 2026);
+// on any other day it starts the day after the same day `months` earlier (10 Feb -> 11 Jan).
+export function windowStart(date, months) {
+  const next = addDays(date, 1);
+  if (next.endsWith("-01")) return addMonths(next, -months);
+  return addDays(addMonths(date, -months), 1);
 }
 
 export function formatGrade(reliability, credibility) {

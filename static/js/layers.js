@@ -1,6 +1,8 @@
 // Leaflet drawing: the offline basemap, sites, movement arrows and event symbols.
 // Sites and arrows go on canvas renderers so hundreds of markers stay smooth; status is carried by
-// the outline's dash pattern and the fill's strength, never by colour alone.
+// the outline's dash pattern and the fill's strength, never by colour alone. Doubt has its own
+// marks that never replace the status dash: low confidence fades the fill and adds a "?" badge;
+// dates uncertain (a day inside a coarse start's or end's period) adds a dotted halo.
 
 import { h, safeColor } from "./dom.js";
 import { movementCard, siteCard } from "./details.js";
@@ -12,6 +14,8 @@ const STATUS_RANK = { active: 0, contested: 1, drawdown: 2, withdrawn: 3 };
 // Pixels: how far an arrow stops short of its destination's centre, and its head's size.
 const ARROW_GAP_PX = 9;
 const ARROW_HEAD_PX = 13;
+// Pixels between a site's outermost ring and its "dates uncertain" halo.
+const HALO_GAP_PX = 4;
 // Site names are written on the map from this zoom on; below it they would pile up.
 const SITE_LABEL_ZOOM = 8;
 // Popups never wider than a phone's screen minus room for the zoom buttons.
@@ -115,7 +119,8 @@ export function siteRadius(forces) {
   return 7 + 3 * Math.sqrt(Math.max(1, forces));
 }
 
-function ringStyle(color, status, low) {
+// @function ringStyle(color, status, doubt?: {low, uncertain}): L.Path options (exported for tests)
+export function ringStyle(color, status, { low = false, uncertain = false } = {}) {
   const style = {
     color: OUTLINE,
     weight: 2,
@@ -129,12 +134,27 @@ function ringStyle(color, status, low) {
   if (status === "drawdown") Object.assign(style, { dashArray: "6 4", fillOpacity: 0.45 });
   if (status === "contested") Object.assign(style, { dashArray: "10 3 2 3", weight: 2.5 });
   if (status === "withdrawn") Object.assign(style, { color: "#777777", fillOpacity: 0 });
-  if (low)
-    Object.assign(style, { dashArray: "1 4", weight: 2.5, fillOpacity: style.fillOpacity * 0.75 });
+  // Doubt fades the ring but keeps its dash: "drawing down, low confidence" stays dashed.
+  if (low) Object.assign(style, { opacity: 0.8, fillOpacity: style.fillOpacity * 0.55 });
+  if (uncertain) style.fillOpacity *= 0.7;
   return style;
 }
 
-// Per actor at a site: the strongest status present and whether all its records are low confidence.
+// A dotted ring just outside a site whose dates are uncertain on the day drawn.
+function haloStyle() {
+  return {
+    color: OUTLINE,
+    weight: 2,
+    opacity: 0.9,
+    dashArray: "1 5",
+    lineCap: "round",
+    fill: false,
+    interactive: false,
+  };
+}
+
+// Per actor at a site: the strongest status present, and whether any of its records there is low
+// confidence or has uncertain dates on the day drawn (one doubtful record is enough to flag).
 export function actorRings(deployments) {
   const byActor = new Map();
   for (const d of deployments) {
@@ -142,11 +162,13 @@ export function actorRings(deployments) {
       actor: d.actor,
       color: d.color,
       status: d.status,
-      low: true,
+      low: false,
+      uncertain: false,
       count: 0,
     };
     if ((STATUS_RANK[d.status] ?? 9) < (STATUS_RANK[ring.status] ?? 9)) ring.status = d.status;
-    ring.low = ring.low && d.confidence === "low";
+    ring.low = ring.low || d.confidence === "low";
+    ring.uncertain = ring.uncertain || Boolean(d.uncertain);
     ring.count += 1;
     byActor.set(d.actor, ring);
   }
@@ -184,11 +206,16 @@ export class SiteLayer {
         const radius = Math.max(3.5, (outer * (rings.length - index)) / rings.length);
         const marker = L.circleMarker(site.latlng, {
           radius,
-          ...ringStyle(ring.color, ring.status, ring.low),
+          ...ringStyle(ring.color, ring.status, ring),
         });
         marker.on("click", () => this.open(site.slug));
         marker.addTo(this._group);
       });
+      if (rings.some((ring) => ring.uncertain)) {
+        L.circleMarker(site.latlng, { radius: outer + HALO_GAP_PX, ...haloStyle() }).addTo(
+          this._marks,
+        );
+      }
       if (rings.some((ring) => ring.low)) {
         const icon = L.divIcon({
           className: "low-confidence-mark",

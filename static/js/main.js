@@ -17,10 +17,19 @@ import {
   showDetails,
   siteCard,
   statusBadge,
+  uncertainBadge,
 } from "./details.js";
 import { clear, h, swatch } from "./dom.js";
 import { ActorFilter } from "./filter.js";
-import { addDays, addMonths, formatWhen, label } from "./format.js";
+import {
+  STATUS_TEXT,
+  addDays,
+  formatWhen,
+  label,
+  periodEnd,
+  presenceOn,
+  windowStart,
+} from "./format.js";
 import { Histogram } from "./histogram.js";
 import { EventLayer, MovementLayer, SiteLayer, createMap, drawBasemap } from "./layers.js";
 import { onStateChange, readState, writeState } from "./state.js";
@@ -135,9 +144,10 @@ function sitesAt(date, chosen) {
   const bySite = new Map();
   for (const feature of data.deployments) {
     const d = feature.properties;
-    // Half-open: present from start, gone on end; no end = still there.
-    if (!(d.start <= date && (!d.end || date < d.end))) continue;
     if (chosen && !chosen.has(d.actor)) continue;
+    // The precision rule (format.js): a coarse end counts to its period's end, unsure inside it.
+    const presence = presenceOn(d, date);
+    if (!presence) continue;
     let site = bySite.get(d.site);
     if (!site) {
       const point = feature.geometry;
@@ -150,26 +160,38 @@ function sitesAt(date, chosen) {
       };
       bySite.set(d.site, site);
     }
-    site.deployments.push(d);
+    site.deployments.push({ ...d, uncertain: presence.uncertain });
   }
   return [...bySite.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
 
-function windowStart(date, months) {
-  return addDays(addMonths(date, -months), 1);
+// The day the window's months are counted back from. Nothing is recorded after the dataset's last
+// day, so on that day the window reaches back as it would from the end of that month: the last
+// histogram bar, which jumps to the last day, then lists exactly its own month.
+function windowEnd(date) {
+  return date === config.spanEnd ? addDays(periodEnd(date, "month"), -1) : date;
 }
 
 function forceLine(d) {
   return h(
     "span",
-    { class: "entry-line" },
+    { class: "entry-line", dataset: { deployment: d.slug, uncertain: String(d.uncertain) } },
     swatch(d.color, d.actor_name),
     " ",
     d.force_name,
     " — ",
     statusBadge(d.status),
     d.confidence === "low" ? [", ", confidenceBadge("low")] : null,
+    d.uncertain ? [", ", uncertainBadge()] : null,
   );
+}
+
+// The same facts as forceLine, as plain text for the compact list of sites without coordinates.
+function forceText(d) {
+  const parts = [STATUS_TEXT[d.status] || label(d.status)];
+  if (d.confidence === "low") parts.push("low confidence");
+  if (d.uncertain) parts.push("dates uncertain");
+  return `${d.force_name} (${parts.join(", ")})`;
 }
 
 function renderSiteList(placed, unplaced, date) {
@@ -202,10 +224,10 @@ function renderSiteList(placed, unplaced, date) {
     ...unplaced.map((site) =>
       h(
         "li",
-        {},
+        { dataset: { site: site.slug } },
         h("a", { href: `/sites/${encodeURIComponent(site.slug)}` }, site.name),
         ": ",
-        site.deployments.map((d) => `${d.force_name} (${d.status})`).join(", "),
+        site.deployments.map(forceText).join("; "),
       ),
     ),
   );
@@ -237,7 +259,14 @@ function renderWindow(date, from, moves, evs) {
             },
           },
           h("span", { class: "entry-title" }, swatch(m.color, m.actor_name), " ", movementRoute(m)),
-          h("span", { class: "muted" }, movementDates(m), " · ", m.force_name),
+          h(
+            "span",
+            { class: "muted" },
+            movementDates(m),
+            " · ",
+            m.force_name,
+            m.confidence === "low" ? [" · ", confidenceBadge("low")] : null,
+          ),
         ),
       );
     }),
@@ -293,7 +322,7 @@ function redraw(state) {
     date,
   );
 
-  const from = windowStart(date, state.win);
+  const from = windowStart(windowEnd(date), state.win);
   const moves = data.movements.filter((f) => {
     const m = f.properties;
     return keep(m.actor) && m.start <= date && (m.end || m.start) >= from;

@@ -2,7 +2,8 @@
 
 import re
 
-from playwright.sync_api import expect
+import pytest
+from playwright.sync_api import Route, expect
 
 from tests.browser.conftest import UI
 
@@ -239,3 +240,170 @@ def test_the_map_view_lives_in_the_url(ui: UI) -> None:
     expect(page).to_have_url(re.compile(r"z=9&lat=36\.5000&lon=39\.5000"))
     # Zooming replaces the history entry: Back still goes to the previous page, not the last zoom.
     assert page.evaluate("history.length") == entries
+
+
+def test_a_histogram_bar_lists_exactly_its_month(ui: UI) -> None:
+    page = ui.open("/?date=2025-06-01")
+    page.locator('.histogram-bar[data-month="2026-02-01"]').click()
+    # February's bar jumps to the dataset's last day (23 Feb); the window is still all February.
+    expect(page.locator("#window-label")).to_have_text(re.compile(r"^1 Feb 2026 to "))
+    answer = page.request.get(f"{ui.base_url}/api/v1/events?start=2026-02-01&end=2026-02-28")
+    expected = sorted(feature["properties"]["slug"] for feature in answer.json()["features"])
+    assert expected, "the dataset has events in February 2026"
+    listed = page.locator("#event-list [data-event]").evaluate_all(
+        "entries => entries.map((entry) => entry.dataset.event)"
+    )
+    assert sorted(listed) == expected
+    expect(page.locator("#events-count")).to_have_text(f"({len(expected)})")
+
+
+def test_the_qamishli_withdrawal_day_by_day(ui: UI) -> None:
+    ui.open("/?date=2026-01-22&actor=russia")
+    expect(site(ui, "qamishli-airport")).to_contain_text("active")
+    expect(site(ui, "qamishli-airport")).not_to_contain_text("drawing down")
+    ui.open("/?date=2026-01-23&actor=russia")
+    expect(site(ui, "qamishli-airport")).to_contain_text("drawing down")
+    # The last Russian plane left on 27 Jan: present that day, gone from the 28th.
+    ui.open("/?date=2026-01-27&actor=russia")
+    expect(site(ui, "qamishli-airport")).to_contain_text("drawing down")
+    ui.open("/?date=2026-01-28&actor=russia")
+    expect(site(ui, "qamishli-airport")).to_have_count(0)
+    expect(site(ui, "hmeimim")).to_have_count(1)
+
+
+def test_an_end_known_to_the_month_lasts_the_month_with_dates_uncertain(ui: UI) -> None:
+    page = ui.open("/?date=2024-11-30&actor=russia")
+    expect(site(ui, "kobani")).to_have_count(1)
+    expect(site(ui, "kobani")).not_to_contain_text("dates uncertain")
+    ui.open("/?date=2024-12-10&actor=russia")
+    expect(site(ui, "kobani")).to_contain_text("dates uncertain")
+    # Qamishli airport's dates are exact: the words are said only where they apply.
+    expect(site(ui, "qamishli-airport")).not_to_contain_text("dates uncertain")
+    ui.shot("map-2024-12-10-russia-dates-uncertain")
+    site(ui, "kobani").click()
+    popup = page.locator(".leaflet-popup-content")
+    expect(popup).to_contain_text("dates uncertain")
+    expect(popup).to_contain_text("until Dec 2024 (end known only to the month)")
+    ui.shot("map-2024-12-10-russia-kobani-popup")
+    ui.open("/?date=2025-01-02&actor=russia")
+    expect(site(ui, "kobani")).to_have_count(0)
+
+
+def test_a_start_known_to_the_week_is_uncertain_for_that_week(ui: UI) -> None:
+    ui.open("/?date=2019-10-22&actor=russia")
+    expect(site(ui, "tell-tamer")).to_have_count(0)
+    ui.open("/?date=2019-10-29&actor=russia")
+    expect(site(ui, "tell-tamer")).to_contain_text("dates uncertain")
+    ui.open("/?date=2019-10-30&actor=russia")
+    expect(site(ui, "tell-tamer")).not_to_contain_text("dates uncertain")
+    expect(site(ui, "tell-tamer")).to_contain_text("low confidence")
+
+
+COMPARED_DATES = [
+    "2015-09-29",
+    "2015-09-30",
+    "2019-10-22",
+    "2019-10-23",
+    "2024-12-10",
+    "2025-01-01",
+    "2026-01-22",
+    "2026-01-23",
+    "2026-01-27",
+    "2026-01-28",
+    "2026-02-10",
+]
+
+
+def _without_server_bounds(route: Route) -> None:
+    """Answer /api/v1/deployments as a server without the precision fields would."""
+    response = route.fetch()
+    body = response.json()
+    for feature in body["features"]:
+        feature["properties"].pop("present_until", None)
+        feature["properties"].pop("start_certain_from", None)
+    route.fulfill(response=response, json=body)
+
+
+@pytest.mark.parametrize(
+    ("actor", "client_rule_only"),
+    [("russia", False), (None, False), (None, True)],
+    ids=["russia", "all-actors", "all-actors-client-rule"],
+)
+def test_the_map_and_the_snapshot_api_agree_on_who_is_where(
+    ui: UI, actor: str | None, client_rule_only: bool
+) -> None:
+    """The map works dates out itself; the server's snapshot must say the same for each date.
+
+    With client_rule_only the deployments reach the map without present_until and
+    start_certain_from, so format.js's own reading of the precisions is what is compared.
+    """
+    if client_rule_only:
+        ui.page.route("**/api/v1/deployments", _without_server_bounds)
+    for date in COMPARED_DATES:
+        query = f"date={date}" + (f"&actor={actor}" if actor else "")
+        page = ui.open(f"/?{query}")
+        shown = page.evaluate(
+            """() => {
+                const all = (selector) => [...document.querySelectorAll(selector)];
+                const sites = all("#site-list [data-site], #unplaced-list [data-site]");
+                const lines = all("#site-list [data-deployment]");
+                return {
+                    sites: sites.map((e) => e.dataset.site),
+                    deployments: Object.fromEntries(
+                        lines.map((e) => [e.dataset.deployment, e.dataset.uncertain === "true"]),
+                    ),
+                };
+            }"""
+        )
+        answer = page.request.get(f"{ui.base_url}/api/v1/snapshot?{query}")
+        assert answer.ok, answer.text()
+        features = answer.json()["features"]
+        placed = [f for f in features if f["geometry"]]
+        assert sorted(shown["sites"]) == sorted(f["id"] for f in features), date
+        listed = {d["slug"]: d for feature in placed for d in feature["properties"]["deployments"]}
+        assert sorted(shown["deployments"]) == sorted(listed), date
+        for slug, d in listed.items():
+            if "dates_uncertain" in d:
+                assert shown["deployments"][slug] == d["dates_uncertain"], (date, slug)
+
+
+def test_doubt_never_hides_a_status_on_the_map(ui: UI) -> None:
+    page = ui.open("/?date=2025-06-01")
+    result = page.evaluate(
+        """async () => {
+            const { actorRings, ringStyle } = await import("/static/js/layers.js");
+            const rings = actorRings([
+                { actor: "a", color: "#335577", status: "drawdown", confidence: "high" },
+                { actor: "a", color: "#335577", status: "drawdown", confidence: "low" },
+            ]);
+            return {
+                low: rings[0].low,
+                drawdown: ringStyle("#335577", "drawdown", { low: true }).dashArray,
+                contested: ringStyle("#335577", "contested", { low: true, uncertain: true })
+                    .dashArray,
+            };
+        }"""
+    )
+    # One low-confidence record is enough to flag the actor's ring; the status dash stays.
+    assert result == {"low": True, "drawdown": "6 4", "contested": "10 3 2 3"}
+
+
+def test_low_confidence_is_said_in_the_unplaced_and_movement_lists(ui: UI) -> None:
+    page = ui.page
+
+    def all_low(route: Route) -> None:
+        response = route.fetch()
+        body = response.json()
+        for feature in body["features"]:
+            feature["properties"]["confidence"] = "low"
+        route.fulfill(response=response, json=body)
+
+    page.route("**/api/v1/deployments", all_low)
+    page.route("**/api/v1/movements", all_low)
+    ui.open("/?date=2026-02-20")
+    # Kharab al-Jir has no coordinates and an evacuation dated only to February 2026.
+    unplaced = page.locator('#unplaced-list [data-site="kharab-al-jir"]')
+    expect(unplaced).to_contain_text("withdrawn, low confidence, dates uncertain")
+    expect(page.locator('[data-movement="qamishli-to-hmeimim-2026-01"]')).to_contain_text(
+        "low confidence"
+    )

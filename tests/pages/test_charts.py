@@ -34,3 +34,11 @@ def test_sites_per_month_skips_withdrawn_rows_and_stops_at_the_last_date(
     session.commit()
     counts = sites_per_month(queries.actor_deployments(session, "blue"), D(2026, 3, 15))
     assert counts == [(D(2026, 1, 1), 1), (D(2026, 2, 1), 1), (D(2026, 3, 1), 1)]
+
+
+def test_an_exact_end_reads_as_the_last_day_there_and_a_coarse_one_as_its_period() -> None:
+    from app.pages import format_last_present
+
+    assert format_last_present(D(2026, 1, 28), "day") == "27 Jan 2026"
+    assert format_last_present(D(2024, 12, 1), "month") == "Dec 2024 (end known only to the month)"
+    assert format_last_present(None) == ""
