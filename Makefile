@@ -25,6 +25,7 @@ run: $(VENV)/.run-deps
 	$(BIN)/orbat serve --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.test-deps
+	bash scripts/system-deps.sh
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.test-deps
