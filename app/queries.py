@@ -14,6 +14,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from app.models import (
+    EVENT_KINDS,
     Actor,
     Citation,
     Deployment,
@@ -67,8 +68,6 @@ def check_actor_slugs(session: Session, slugs: Sequence[str]) -> None:
 
 
 def check_event_kinds(kinds: Sequence[str]) -> None:
-    from app.models import EVENT_KINDS
-
     unknown = [k for k in kinds if k not in EVENT_KINDS]
     if unknown:
         raise UnknownSlugs("kind", unknown)
@@ -379,15 +378,13 @@ def actor_deployments(session: Session, slug: str) -> list[Deployment]:
 
 def record_slugs(session: Session, record_type: str, ids: Iterable[int]) -> dict[int, str]:
     """Slugs of records by id, for naming what a citation backs."""
-    from app import models
-
     model = {
-        "deployment": models.Deployment,
-        "movement": models.Movement,
-        "event": models.Event,
-        "site": models.Site,
-        "force": models.Force,
-        "actor": models.Actor,
+        "deployment": Deployment,
+        "movement": Movement,
+        "event": Event,
+        "site": Site,
+        "force": Force,
+        "actor": Actor,
     }[record_type]
     id_list = list(set(ids))
     if not id_list:
