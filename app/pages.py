@@ -17,7 +17,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from app import queries
 from app.deps import SessionDep
@@ -393,6 +393,7 @@ class Backed:
     slug: str
     href: str | None
     citation: Citation
+    name: str = ""
 
 
 def _record_sites(session: Session, record_type: str, ids: Sequence[int]) -> dict[int, str]:
@@ -426,6 +427,68 @@ def _record_hrefs(session: Session, record_type: str, ids: Sequence[int]) -> dic
     return {i: f"/sites/{s}" for i, s in _record_sites(session, record_type, ids).items()}
 
 
+def _span_text(
+    start: dt.date, start_precision: str | None, end: dt.date | None, end_precision: str | None
+) -> str:
+    """A deployment's dates, its end as the last day there (stored ends are the first day gone)."""
+    first = format_when(start, start_precision)
+    if end is None:
+        return f"from {first}"
+    if end_precision in (None, "day"):
+        return f"{first}–{format_when(end - dt.timedelta(days=1))}"
+    return f"{first}–{format_when(end, end_precision)}"
+
+
+def _record_names(session: Session, record_type: str, ids: Sequence[int]) -> dict[int, str]:
+    """Readable names of records by id, one query per record type (never one per row)."""
+    if not ids:
+        return {}
+    if record_type == "deployment":
+        rows = session.execute(
+            select(
+                Deployment.id,
+                Force.name,
+                Site.name,
+                Deployment.status,
+                Deployment.start_date,
+                Deployment.start_precision,
+                Deployment.end_date,
+                Deployment.end_precision,
+            )
+            .join(Force, Deployment.force_id == Force.id)
+            .join(Site, Deployment.site_id == Site.id)
+            .where(Deployment.id.in_(ids))
+        )
+        return {
+            row[0]: f"{row[1]} at {row[2]} ({STATUS_TEXT.get(row[3], row[3])}, "
+            f"{_span_text(row[4], row[5], row[6], row[7])})"
+            for row in rows
+        }
+    if record_type == "movement":
+        origin, destination = aliased(Site), aliased(Site)
+        rows = session.execute(
+            select(Movement.id, Force.name, origin.name, destination.name, Movement.to_label)
+            .join(Force, Movement.force_id == Force.id)
+            .join(origin, Movement.from_site_id == origin.id)
+            .outerjoin(destination, Movement.to_site_id == destination.id)
+            .where(Movement.id.in_(ids))
+        )
+        return {
+            row[0]: f"{row[1]} {row[2]} → {row[3] or row[4] or 'unknown destination'}"
+            for row in rows
+        }
+    columns = {
+        "event": (Event.id, Event.title),
+        "site": (Site.id, Site.name),
+        "force": (Force.id, Force.name),
+        "actor": (Actor.id, Actor.name),
+    }.get(record_type)
+    if columns is None:
+        return {}
+    key, name = columns
+    return {row[0]: row[1] for row in session.execute(select(key, name).where(key.in_(ids)))}
+
+
 @router.get("/sources", response_class=HTMLResponse)
 def read_sources_page(request: Request, session: SessionDep) -> HTMLResponse:
     """Every source with its grade and the records it backs."""
@@ -437,14 +500,22 @@ def read_sources_page(request: Request, session: SessionDep) -> HTMLResponse:
             ids_by_type[citation.record_type].add(getattr(citation, f"{citation.record_type}_id"))
     slugs = {kind: queries.record_slugs(session, kind, ids) for kind, ids in ids_by_type.items()}
     hrefs = {kind: _record_hrefs(session, kind, list(ids)) for kind, ids in ids_by_type.items()}
+    names = {kind: _record_names(session, kind, list(ids)) for kind, ids in ids_by_type.items()}
     backed: dict[int, list[Backed]] = {}
     for source_id, found in grouped.items():
         entries = []
         for citation in found:
             kind = citation.record_type
             record_id = getattr(citation, f"{kind}_id")
+            slug = slugs[kind].get(record_id, "?")
             entries.append(
-                Backed(kind, slugs[kind].get(record_id, "?"), hrefs[kind].get(record_id), citation)
+                Backed(
+                    kind,
+                    slug,
+                    hrefs[kind].get(record_id),
+                    citation,
+                    names[kind].get(record_id, slug),
+                )
             )
         backed[source_id] = entries
     return _render(

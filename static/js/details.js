@@ -33,11 +33,23 @@ export function uncertainBadge() {
   );
 }
 
+// One line under each list of sources, so a grade reads without hovering over it.
+export function gradeHelp() {
+  return h(
+    "p",
+    { class: "grade-help" },
+    "Grades: letter = how reliable the source is (A best … F cannot be judged); " +
+      "number = how credible the claim is (1 confirmed … 6 cannot be judged). ",
+    h("a", { href: "/sources#grades" }, "About grades"),
+  );
+}
+
+// @function citationList(citations): Array<HTMLElement> (the list and its grade line)
 export function citationList(citations) {
   if (!citations || citations.length === 0) {
     return h("p", { class: "no-sources" }, "No source cited: not shown as fact.");
   }
-  return h(
+  const list = h(
     "ul",
     { class: "sources" },
     citations.map((c) => {
@@ -58,6 +70,7 @@ export function citationList(citations) {
       );
     }),
   );
+  return [list, gradeHelp()];
 }
 
 function deploymentItem(d) {

@@ -7,8 +7,12 @@
 import { clear, h } from "./dom.js";
 import { addDays, addMonths, clampDate, formatWhen, toDayNumber } from "./format.js";
 
-// Narrowest a month may be drawn, so every bar stays a target a finger or a mouse can hit.
+// Narrowest a month may be drawn, so every bar stays a target a finger or a mouse can hit; wider
+// on a touch or narrow screen. Each bar's button is also the track's full height, whatever the
+// count, with the visible bar drawn inside it: a short bar is still a tall target.
 const MIN_MONTH_PX = 7;
+const MIN_MONTH_PX_TOUCH = 10;
+const touch = () => window.matchMedia("(pointer: coarse), (max-width: 760px)").matches;
 
 export class Histogram {
   // onPick(date: string) is called with the last day of the chosen month.
@@ -37,7 +41,7 @@ export class Histogram {
       this._axis,
     );
     const months = this._days / 30.44;
-    this._track.style.width = `max(100%, ${Math.ceil(months * MIN_MONTH_PX)}px)`;
+    this._track.style.width = `max(100%, ${Math.ceil(months * (touch() ? MIN_MONTH_PX_TOUCH : MIN_MONTH_PX))}px)`;
     clear(container).append(this._track, this._empty);
     this._drawAxis();
   }
@@ -81,12 +85,14 @@ export class Histogram {
       });
       bar.style.left = `${this._percent(month)}%`;
       bar.style.width = `calc(${this._percent(next) - this._percent(month)}% - 1px)`;
-      bar.style.height = `${Math.max(8, (b.total / peak) * 100)}%`;
+      const fill = h("span", { class: "bar-fill" });
+      fill.style.height = `${Math.max(8, (b.total / peak) * 100)}%`;
       const events = h("span", { class: "seg-events" });
       events.style.height = `${(b.events / b.total) * 100}%`;
       const movements = h("span", { class: "seg-movements" });
       movements.style.height = `${(b.movements / b.total) * 100}%`;
-      bar.append(movements, events);
+      fill.append(movements, events);
+      bar.append(fill);
       this._bars.append(bar);
     }
     this._empty.hidden = buckets.some((b) => b.total);

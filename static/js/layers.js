@@ -18,13 +18,22 @@ const ARROW_HEAD_PX = 13;
 const HALO_GAP_PX = 4;
 // Site names are written on the map from this zoom on; below it they would pile up.
 const SITE_LABEL_ZOOM = 8;
+// Below that, down to this zoom, names are written when no more than FEW_SITES are in view.
+const FEW_SITES_LABEL_ZOOM = 6;
+const FEW_SITES = 15;
+// Roughly the width of one character of a site label, in pixels, to keep names from overlapping.
+const LABEL_CHAR_PX = 7;
 // Popups never wider than a phone's screen minus room for the zoom buttons.
 const POPUP = {
   maxWidth: Math.min(340, window.innerWidth - 80),
   minWidth: Math.min(220, window.innerWidth - 80),
   maxHeight: 340,
-  autoPanPadding: [24, 24],
+  // Generous, so a popup opened near an edge pulls its site well inside the map, not onto it.
+  autoPanPadding: [64, 64],
 };
+
+// Maps with remote tiles, and whether any tile has arrived yet (offline, none ever does).
+const remoteTiles = new WeakMap();
 
 // @function createMap(element: HTMLElement, options: {tileUrl, tileAttribution}): L.Map
 export function createMap(element, { tileUrl, tileAttribution }) {
@@ -36,7 +45,13 @@ export function createMap(element, { tileUrl, tileAttribution }) {
   map.getPane("labels").style.pointerEvents = "none";
   map.attributionControl.addAttribution("Basemap: Natural Earth");
   if (tileUrl) {
-    L.tileLayer(tileUrl, { attribution: tileAttribution, maxZoom: 19 }).addTo(map);
+    const tiles = L.tileLayer(tileUrl, { attribution: tileAttribution, maxZoom: 19 });
+    remoteTiles.set(map, { loaded: false });
+    tiles.once("tileload", () => {
+      remoteTiles.get(map).loaded = true;
+      map.fire("remotetilesloaded");
+    });
+    tiles.addTo(map);
   }
   L.control.scale({ imperial: false }).addTo(map);
   return map;
@@ -59,10 +74,11 @@ function labelPoint(geometry) {
   return L.latLng(lat / ring.length, lon / ring.length);
 }
 
-// @function drawBasemap(map: L.Map, topology: TopoJSON, options?: {labels: boolean}): void
+// @function drawBasemap(map: L.Map, topology: TopoJSON): void
 // Natural Earth outlines drawn below any remote tiles, so the map reads with no network at all.
-// Country names only without remote tiles: the tiles carry their own, and two sets would clash.
-export function drawBasemap(map, topology, { labels: withLabels = true } = {}) {
+// Country names until a remote tile has loaded: the tiles carry their own, and two sets would
+// clash; with no network no tile ever loads, so the names stay.
+export function drawBasemap(map, topology) {
   const { topojson } = window;
   const renderer = L.canvas({ pane: "basemap", padding: 0.5 });
   const object = topology.objects.countries;
@@ -89,7 +105,8 @@ export function drawBasemap(map, topology, { labels: withLabels = true } = {}) {
     },
   ).addTo(map);
 
-  if (!withLabels) return;
+  const tiles = remoteTiles.get(map);
+  if (tiles?.loaded) return;
   const labels = [];
   for (const feature of countries.features) {
     const at = feature.geometry && labelPoint(feature.geometry);
@@ -112,6 +129,12 @@ export function drawBasemap(map, topology, { labels: withLabels = true } = {}) {
   };
   map.on("moveend", update);
   map.whenReady(update);
+  if (tiles) {
+    map.once("remotetilesloaded", () => {
+      map.off("moveend", update);
+      map.removeLayer(group);
+    });
+  }
 }
 
 // @function siteRadius(forces: number): number
@@ -178,18 +201,21 @@ export function actorRings(deployments) {
 // @class SiteLayer
 // Draws one marker per site (concentric rings when several actors share it) and owns its popup.
 export class SiteLayer {
-  constructor(map, { onOpen } = {}) {
+  constructor(map, { onOpen, onClose } = {}) {
     this._map = map;
     this._group = L.layerGroup().addTo(map);
     this._marks = L.layerGroup().addTo(map);
     this._labels = L.layerGroup().addTo(map);
     this._sites = new Map();
-    map.on("zoomend", () => this._drawLabels());
+    map.on("zoomend moveend", () => this._drawLabels());
     this._onOpen = onOpen;
+    this._onClose = onClose;
     this._popup = L.popup(POPUP);
     this._openSlug = null;
     map.on("popupclose", (e) => {
-      if (e.popup === this._popup) this._openSlug = null;
+      if (e.popup !== this._popup) return;
+      this._openSlug = null;
+      if (this._onClose) this._onClose();
     });
   }
 
@@ -236,16 +262,41 @@ export class SiteLayer {
     return this;
   }
 
+  // Names from SITE_LABEL_ZOOM on; below it only when few sites are in view, biggest first, and
+  // skipping a name whose box would overlap one already written (an estimate from its length).
   _drawLabels() {
     this._labels.clearLayers();
-    if (this._map.getZoom() < SITE_LABEL_ZOOM) return;
-    for (const site of this._sites.values()) {
-      const forces = new Set(site.deployments.map((d) => d.force)).size;
+    const map = this._map;
+    const zoom = map.getZoom();
+    if (zoom < FEW_SITES_LABEL_ZOOM) return;
+    const bounds = map.getBounds();
+    const inView = [...this._sites.values()].filter((site) => bounds.contains(site.latlng));
+    const close = zoom < SITE_LABEL_ZOOM;
+    if (close && inView.length > FEW_SITES) return;
+    const forcesAt = (site) => new Set(site.deployments.map((d) => d.force)).size;
+    inView.sort((a, b) => forcesAt(b) - forcesAt(a) || a.name.localeCompare(b.name));
+    const taken = [];
+    for (const site of inView) {
+      const radius = siteRadius(forcesAt(site));
+      const at = map.latLngToContainerPoint(site.latlng);
+      const box = {
+        left: at.x + radius + 4,
+        top: at.y - 9,
+        right: at.x + radius + 4 + site.name.length * LABEL_CHAR_PX,
+        bottom: at.y + 9,
+      };
+      const overlaps = (other) =>
+        box.left < other.right &&
+        other.left < box.right &&
+        box.top < other.bottom &&
+        other.top < box.bottom;
+      if (close && taken.some(overlaps)) continue;
+      taken.push(box);
       const icon = L.divIcon({
         className: "site-label",
         html: h("span", {}, site.name),
         iconSize: null,
-        iconAnchor: [-siteRadius(forces) - 4, 8],
+        iconAnchor: [-radius - 4, 8],
       });
       L.marker(site.latlng, { icon, pane: "labels", interactive: false, keyboard: false }).addTo(
         this._labels,

@@ -32,7 +32,7 @@ import {
 } from "./format.js";
 import { Histogram } from "./histogram.js";
 import { EventLayer, MovementLayer, SiteLayer, createMap, drawBasemap } from "./layers.js";
-import { onStateChange, readState, writeState } from "./state.js";
+import { onStateChange, readState, tableHref, writeState } from "./state.js";
 import { TimeControl } from "./time-control.js";
 
 const L = window.L;
@@ -78,7 +78,16 @@ if (narrow.matches) $("key").open = false;
 const data = { deployments: [], movements: [], events: [], actorsBySlug: new Map() };
 let homeBounds = null;
 
-const sites = new SiteLayer(map, { onOpen: (site) => showDetails(details, siteCard(site)) });
+// The open site's popup is in the URL (replaced, not pushed), so a shared link opens it again.
+const sites = new SiteLayer(map, {
+  onOpen: (site) => {
+    showDetails(details, siteCard(site));
+    if (drawn) writeState({ site: site.slug });
+  },
+  onClose: () => {
+    if (drawn) writeState({ site: null });
+  },
+});
 const movements = new MovementLayer(map);
 const events = new EventLayer(map, { card: (e) => eventCard(e, data.actorsBySlug) });
 const time = new TimeControl(app.querySelector(".time-control"), {
@@ -340,6 +349,8 @@ function redraw(state) {
   histogram.setDate(date, from);
   filter?.render(chosen);
   $("window-select").value = String(state.win);
+  // The nav's Table link shows the same date and actors as the map.
+  $("nav-table").href = tableHref(state, date);
   drawn = true;
   setReady();
 }
@@ -382,7 +393,7 @@ $("window-select").addEventListener("change", (event) => {
 
 async function start() {
   const basemap = track(fetchBasemap())
-    .then((topology) => drawBasemap(map, topology, { labels: !config.tileUrl }))
+    .then((topology) => drawBasemap(map, topology))
     .catch((error) =>
       notice(
         `The offline basemap could not be drawn (${error.message}); markers are still correct.`,
@@ -416,6 +427,11 @@ async function start() {
   applyView(state);
   map.on("moveend", writeView);
   redraw(state);
+  // A link naming an open popup: open it once drawn, or drop the name if the site is not shown.
+  if (state.site) {
+    if (sites.has(state.site)) sites.open(state.site);
+    else writeState({ site: null });
+  }
   refreshTimeline(state);
   await basemap;
 }

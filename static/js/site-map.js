@@ -23,7 +23,7 @@ async function start() {
   })
     .bindPopup(h("strong", {}, name))
     .addTo(map);
-  drawBasemap(map, await fetchBasemap(), { labels: !tileUrl });
+  drawBasemap(map, await fetchBasemap());
 }
 
 if (element) {

@@ -1,15 +1,30 @@
 // The URL is the one source of view state. Controls write here; the page redraws from here; so a
 // reload, Back/Forward and a shared link all land on exactly the view that was written.
 //
-//   ?date=2026-01-25&actor=russia&actor=sdf&win=3&z=7&lat=35.1&lon=38.2
+//   ?date=2026-01-25&actor=russia&actor=sdf&win=3&z=7&lat=35.1&lon=38.2&site=hmeimim
 //
 // No `actor` means every actor; a single empty `actor=` means none (so "None" survives a reload).
+// `site` names the site whose popup is open, so a shared link opens it again.
+//
+// Every URL written here is also remembered (sessionStorage) as the map's last view, so the other
+// pages can link back to exactly it (map-link.js).
 
 import { isISODate } from "./format.js";
 
 const listeners = new Set();
 const VIEW_DIGITS = 4;
 export const WINDOWS = [1, 3, 12];
+export const REMEMBERED_VIEW_KEY = "orbat:map-view";
+
+// Remember the map's URL for the other pages' "Back to the map" links; storage may be refused.
+export function rememberView() {
+  if (window.location.pathname !== "/") return;
+  try {
+    window.sessionStorage.setItem(REMEMBERED_VIEW_KEY, window.location.search);
+  } catch {
+    // Private mode or storage disabled: the links keep their server-rendered hrefs.
+  }
+}
 
 function number(value) {
   if (value === null || value === "") return null;
@@ -24,6 +39,7 @@ export function readState(search = window.location.search) {
   const lat = number(params.get("lat"));
   const lon = number(params.get("lon"));
   const z = number(params.get("z"));
+  const site = params.get("site");
   const viewOk =
     lat !== null && lon !== null && z !== null && Math.abs(lat) <= 90 && Math.abs(lon) <= 180;
   return {
@@ -33,6 +49,7 @@ export function readState(search = window.location.search) {
     z: viewOk ? Math.round(z) : null,
     lat: viewOk ? lat : null,
     lon: viewOk ? lon : null,
+    site: site || null,
   };
 }
 
@@ -49,6 +66,7 @@ export function toSearch(state) {
     params.set("lat", state.lat.toFixed(VIEW_DIGITS));
     params.set("lon", state.lon.toFixed(VIEW_DIGITS));
   }
+  if (state.site) params.set("site", state.site);
   const text = params.toString();
   return text ? `?${text}` : "";
 }
@@ -69,6 +87,7 @@ export function writeState(patch, { push = false } = {}) {
   const url = `${window.location.pathname}${search}${window.location.hash}`;
   if (push) window.history.pushState(null, "", url);
   else window.history.replaceState(null, "", url);
+  rememberView();
   const now = readState();
   notify(now, changedKeys(before, now), "write");
 }
@@ -79,7 +98,9 @@ function notify(state, keys, cause) {
 }
 
 let lastSeen = readState();
+rememberView();
 window.addEventListener("popstate", () => {
+  rememberView();
   const now = readState();
   notify(now, changedKeys(lastSeen, now), "popstate");
 });
@@ -94,3 +115,23 @@ export function onStateChange(listener) {
 onStateChange((state) => {
   lastSeen = state;
 });
+
+// @function tableHref(state, date: string): string
+// The table page for a map state: its date and each chosen actor (none named when all are).
+export function tableHref(state, date) {
+  const params = new URLSearchParams();
+  if (date) params.set("date", date);
+  for (const slug of state.actors || []) params.append("actor", slug);
+  const text = params.toString();
+  return `/table${text ? `?${text}` : ""}`;
+}
+
+// @function rememberedView(): string | null
+// The search part of the map's last URL in this tab, or null when the map was not opened yet.
+export function rememberedView() {
+  try {
+    return window.sessionStorage.getItem(REMEMBERED_VIEW_KEY);
+  } catch {
+    return null;
+  }
+}

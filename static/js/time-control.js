@@ -6,6 +6,10 @@ import { clampDate, formatWhen, fromDayNumber, step, toDayNumber, isISODate } fr
 
 // Milliseconds between two playback steps.
 const PLAY_INTERVAL_MS = 900;
+// A date being typed is applied this long after the last keystroke (or at once on Enter or blur).
+const TYPING_DEBOUNCE_MS = 500;
+// A change event this soon after a key press in the field comes from typing, not from the picker.
+const KEY_CHANGE_MS = 1000;
 
 export class TimeControl {
   // onChange(date: string, options: {push: boolean})
@@ -22,6 +26,12 @@ export class TimeControl {
     this._input = root.querySelector("#date-input");
     this._readout = root.querySelector("#date-readout");
     this._play = root.querySelector("#play");
+    this._note = root.querySelector("#date-note");
+    // Typed but not applied yet: render() then leaves the field alone, so it never overwrites
+    // what is being typed (Chromium reports "0002-06-15" after the first digit of a year).
+    this._typed = false;
+    this._typingTimer = null;
+    this._lastKey = 0;
     this._speed = root.querySelector("#speed");
 
     this._slider.min = "0";
@@ -38,9 +48,33 @@ export class TimeControl {
     this._slider.addEventListener("change", () => {
       this._sliding = false;
     });
-    this._input.addEventListener("change", () => {
-      if (isISODate(this._input.value)) this._change(this._input.value, true);
+    this._slider.addEventListener("keydown", (event) => this._sliderKey(event));
+    this._input.addEventListener("keydown", (event) => {
+      this._lastKey = performance.now();
+      if (event.key === "Enter") {
+        event.preventDefault();
+        this._typed = true;
+        this._commitTyped({ final: true });
+      }
     });
+    // Chromium fires input and change on every keystroke that leaves a valid date: while the user
+    // types, wait for a pause; a change with no key just before it (the picker, a paste) applies now.
+    const edited = (event) => {
+      this._typed = true;
+      const typing = performance.now() - this._lastKey < KEY_CHANGE_MS;
+      if (event.type === "change" && !typing) {
+        this._commitTyped({ final: true });
+        return;
+      }
+      window.clearTimeout(this._typingTimer);
+      this._typingTimer = window.setTimeout(
+        () => this._commitTyped({ final: false }),
+        TYPING_DEBOUNCE_MS,
+      );
+    };
+    this._input.addEventListener("input", edited);
+    this._input.addEventListener("change", edited);
+    this._input.addEventListener("blur", () => this._commitTyped({ final: true }));
     for (const button of root.querySelectorAll("button[data-step]")) {
       button.addEventListener("click", () => {
         const next = step(this._date, button.dataset.unit, Number(button.dataset.step));
@@ -50,7 +84,48 @@ export class TimeControl {
     this._play.addEventListener("click", () => (this._timer ? this.pause() : this.play()));
   }
 
+  // PageUp/PageDown a month, Shift+Arrow a week, Home/End the span's ends; a plain arrow keeps
+  // the native one-day step.
+  _sliderKey(event) {
+    const forward = { ArrowRight: 1, ArrowUp: 1, ArrowLeft: -1, ArrowDown: -1 }[event.key];
+    let next = null;
+    if (event.key === "PageUp") next = step(this._date, "month", 1);
+    else if (event.key === "PageDown") next = step(this._date, "month", -1);
+    else if (event.key === "Home") next = this._start;
+    else if (event.key === "End") next = this._end;
+    else if (event.shiftKey && forward) next = step(this._date, "week", forward);
+    if (next === null) return;
+    event.preventDefault();
+    this._change(next, true);
+  }
+
+  // Apply what was typed into the date field. A pause (final: false) applies only a complete date
+  // with a four-digit year; Enter or leaving the field applies any valid date, or puts the shown
+  // date back. A date outside the data is clamped, and a note next to the field says so.
+  _commitTyped({ final }) {
+    window.clearTimeout(this._typingTimer);
+    this._typingTimer = null;
+    if (!this._typed) return;
+    const value = this._input.value;
+    const complete = isISODate(value) && Number(value.slice(0, 4)) >= 1000;
+    if (!final && !complete) return;
+    this._typed = false;
+    if (!isISODate(value)) {
+      this.render(this._date);
+      return;
+    }
+    const next = clampDate(value, this._start, this._end);
+    this._change(next, true);
+    if (next !== value) {
+      this._note.textContent =
+        `Data runs from ${formatWhen(this._start)} to ${formatWhen(this._end)}; ` +
+        `showing ${formatWhen(next)}`;
+      this._note.hidden = false;
+    }
+  }
+
   _change(date, push) {
+    this._note.hidden = true;
     const next = clampDate(date, this._start, this._end);
     if (next !== this._date) this._onChange(next, { push });
     else this.render(next);
@@ -62,7 +137,7 @@ export class TimeControl {
     const offset = toDayNumber(clampDate(date, this._start, this._end)) - toDayNumber(this._start);
     this._slider.value = String(offset);
     this._slider.setAttribute("aria-valuetext", formatWhen(date));
-    if (this._input.value !== date) this._input.value = date;
+    if (!this._typed && this._input.value !== date) this._input.value = date;
     this._readout.textContent = formatWhen(date);
     for (const button of this._root.querySelectorAll("button[data-step]")) {
       const forward = Number(button.dataset.step) > 0;
