@@ -9,7 +9,14 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Response
 
 from app import queries
-from app.deps import ActorFilter, BBoxFilter, DateRange, SessionDep, reject_unknown_parameters
+from app.deps import (
+    ActorFilter,
+    BadParameter,
+    BBoxFilter,
+    DateRange,
+    SessionDep,
+    reject_unknown_parameters,
+)
 from app.io import geojson
 
 router = APIRouter(
@@ -65,6 +72,8 @@ def export_deployments(
     ] = None,
 ) -> Response:
     """One row per deployment interval; with `date`, only those present on that day."""
+    if date is not None and period != (queries.EARLIEST, queries.LATEST):
+        raise BadParameter("date", "give either date (a snapshot) or start/end (a range)")
     if date is not None:
         deployments = queries.state_at(session, date, actors=actors, bbox=bbox)
     else:

@@ -191,6 +191,12 @@ def test_timeline_counts_follow_the_actor_filter(client: TestClient) -> None:
         ("/export/events.csv", {"start": "2026-03-01", "end": "2026-01-01"}, "start", "after"),
         ("/export/deployments.geojson", {"actor": "x"}, "actor", "'x'"),
         ("/api/v1/snapshot", {"actr": "russia"}, "actr", "unknown parameter"),
+        (
+            "/export/deployments.csv",
+            {"date": "2026-01-01", "start": "2025-01-01"},
+            "date",
+            "either",
+        ),
         ("/api/v1/sites/hmeimim", {"date": "2025-01-01"}, "date", "unknown parameter"),
         ("/export/movements.csv", {"bbox": "35,34,36,36"}, "bbox", "takes: actor, end, start"),
     ],
