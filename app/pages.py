@@ -554,6 +554,9 @@ def read_table(
             actors=actors,
         )
     slugs = [s for s in (actor or []) if s]
+    # No `actor` at all means every actor; `actor=` with no slug (the map with none ticked) means
+    # none, as on the map.
+    none_selected = actor is not None and not slugs
     unknown = _unknown_actors(session, slugs)
     if unknown:
         return _error(
@@ -563,9 +566,10 @@ def read_table(
             "actor: no actor with the id " + ", ".join(f"“{s}”" for s in unknown) + ".",
             actors=actors,
         )
-    deployments = queries.state_at(session, on, actors=slugs)
+    deployments = [] if none_selected else queries.state_at(session, on, actors=slugs)
     citations = queries.citations_for(session, deployment=[d.id for d in deployments])
-    params = urlencode([("date", on.isoformat()), *(("actor", s) for s in slugs)])
+    chosen = [("actor", "")] if none_selected else [("actor", s) for s in slugs]
+    params = urlencode([("date", on.isoformat()), *chosen])
     return _render(
         request,
         "table.html",
@@ -574,6 +578,7 @@ def read_table(
             "on": on,
             "actors": actors,
             "selected": set(slugs),
+            "none_selected": none_selected,
             "deployments": deployments,
             "summaries": {
                 d.id: queries.summarize(citations.get(("deployment", d.id), []))

@@ -219,8 +219,10 @@ export class SiteLayer {
     });
   }
 
-  // @method draw(sites: Array<{slug, name, kind, latlng, deployments}>): this
-  draw(sites) {
+  // @method draw(sites: Array<{slug, name, kind, latlng, deployments}>, options?: {open, pan}): this
+  // The popup follows the caller: `open` names the site whose popup should show (from the URL),
+  // and any other popup closes. `pan: false` keeps the view as it is (a view restored by Back).
+  draw(sites, { open = null, pan = true } = {}) {
     this._group.clearLayers();
     this._marks.clearLayers();
     this._sites = new Map(sites.map((site) => [site.slug, site]));
@@ -255,10 +257,22 @@ export class SiteLayer {
       }
     }
     this._drawLabels();
-    if (this._openSlug) {
-      if (this._sites.has(this._openSlug)) this.open(this._openSlug);
-      else this._map.closePopup(this._popup);
-    }
+    this.show(open, { pan });
+    return this;
+  }
+
+  // @method show(slug: string|null, options?: {pan: boolean}): this
+  // Open the popup of this site if it is drawn, else close the popup.
+  show(slug, { pan = true } = {}) {
+    if (slug && this._sites.has(slug)) this.open(slug, { pan });
+    else this.close();
+    return this;
+  }
+
+  // @method close(): this
+  close() {
+    if (this._map.hasLayer(this._popup)) this._map.closePopup(this._popup);
+    this._openSlug = null;
     return this;
   }
 
@@ -312,11 +326,12 @@ export class SiteLayer {
     return this._sites.get(slug);
   }
 
-  // @method open(slug: string): this
-  open(slug) {
+  // @method open(slug: string, options?: {pan: boolean}): this
+  open(slug, { pan = true } = {}) {
     const site = this._sites.get(slug);
     if (!site) return this;
     this._openSlug = slug;
+    this._popup.options.autoPan = pan;
     this._popup.setLatLng(site.latlng).setContent(siteCard(site));
     if (!this._map.hasLayer(this._popup)) this._popup.openOn(this._map);
     else this._popup.update();

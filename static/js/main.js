@@ -79,13 +79,16 @@ const data = { deployments: [], movements: [], events: [], actorsBySlug: new Map
 let homeBounds = null;
 
 // The open site's popup is in the URL (replaced, not pushed), so a shared link opens it again.
+// The popup follows the URL: while Back or Forward is being applied it is opened or closed to
+// match the entry, and that entry is not written to.
+let followingHistory = false;
 const sites = new SiteLayer(map, {
   onOpen: (site) => {
     showDetails(details, siteCard(site));
-    if (drawn) writeState({ site: site.slug });
+    if (drawn && !followingHistory) writeState({ site: site.slug });
   },
   onClose: () => {
-    if (drawn) writeState({ site: null });
+    if (drawn && !followingHistory) writeState({ site: null });
   },
 });
 const movements = new MovementLayer(map);
@@ -324,7 +327,8 @@ function redraw(state) {
   const placed = present.filter((site) => site.latlng);
   // A card from another date would mislead; the open site's card is redrawn by sites.draw.
   details.hidden = true;
-  sites.draw(placed);
+  // The URL's site keeps its popup; a view restored by Back is not panned to fit it.
+  sites.draw(placed, { open: state.site, pan: !followingHistory });
   renderSiteList(
     placed,
     present.filter((site) => !site.latlng),
@@ -426,28 +430,39 @@ async function start() {
   const state = readState();
   applyView(state);
   map.on("moveend", writeView);
+  // A link naming an open popup: redraw opens it, or the name is dropped if the site is not shown.
   redraw(state);
-  // A link naming an open popup: open it once drawn, or drop the name if the site is not shown.
-  if (state.site) {
-    if (sites.has(state.site)) sites.open(state.site);
-    else writeState({ site: null });
-  }
+  if (state.site && !sites.has(state.site)) writeState({ site: null });
   refreshTimeline(state);
   await basemap;
 }
 
+function onChange(state, changed) {
+  const redrawn = changed.has("date") || changed.has("actors") || changed.has("win");
+  if (redrawn) redraw(state);
+  if (changed.has("actors")) refreshTimeline(state);
+  return redrawn;
+}
+
 onStateChange((state, changed, cause) => {
   if (!drawn) return;
-  if (cause === "popstate") {
-    time.pause();
-    if (changed.has("z") || changed.has("lat") || changed.has("lon")) {
-      map.off("moveend", writeView);
-      applyView(state);
-      map.on("moveend", writeView);
-    }
+  if (cause !== "popstate") {
+    onChange(state, changed);
+    return;
   }
-  if (changed.has("date") || changed.has("actors") || changed.has("win")) redraw(state);
-  if (changed.has("actors")) refreshTimeline(state);
+  // Back or Forward: show the entry as it was written, and write nothing to it.
+  time.pause();
+  time.cancelTyping().render(state.date || config.defaultDate);
+  followingHistory = true;
+  map.off("moveend", writeView);
+  try {
+    if (changed.has("z") || changed.has("lat") || changed.has("lon")) applyView(state);
+    const redrawn = onChange(state, changed);
+    if (!redrawn && changed.has("site")) sites.show(state.site, { pan: false });
+  } finally {
+    map.on("moveend", writeView);
+    followingHistory = false;
+  }
 });
 
 start().catch((error) => {

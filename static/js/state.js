@@ -117,10 +117,12 @@ onStateChange((state) => {
 });
 
 // @function tableHref(state, date: string): string
-// The table page for a map state: its date and each chosen actor (none named when all are).
+// The table page for a map state: its date and each chosen actor (none named when all are; a
+// single empty `actor=` when none is ticked, which the table shows as "No actors selected").
 export function tableHref(state, date) {
   const params = new URLSearchParams();
   if (date) params.set("date", date);
+  if (state.actors && state.actors.length === 0) params.append("actor", "");
   for (const slug of state.actors || []) params.append("actor", slug);
   const text = params.toString();
   return `/table${text ? `?${text}` : ""}`;

@@ -31,6 +31,9 @@ export class TimeControl {
     // what is being typed (Chromium reports "0002-06-15" after the first digit of a year).
     this._typed = false;
     this._typingTimer = null;
+    // One typing session (first keystroke to Enter, blur or a pick) adds one history entry: its
+    // first applied date pushes, later ones replace it.
+    this._typingPushed = false;
     this._lastKey = 0;
     this._speed = root.querySelector("#speed");
 
@@ -105,6 +108,8 @@ export class TimeControl {
   _commitTyped({ final }) {
     window.clearTimeout(this._typingTimer);
     this._typingTimer = null;
+    const push = !this._typingPushed;
+    if (final) this._typingPushed = false;
     if (!this._typed) return;
     const value = this._input.value;
     const complete = isISODate(value) && Number(value.slice(0, 4)) >= 1000;
@@ -115,7 +120,7 @@ export class TimeControl {
       return;
     }
     const next = clampDate(value, this._start, this._end);
-    this._change(next, true);
+    if (this._change(next, push) && !final) this._typingPushed = true;
     if (next !== value) {
       this._note.textContent =
         `Data runs from ${formatWhen(this._start)} to ${formatWhen(this._end)}; ` +
@@ -124,11 +129,28 @@ export class TimeControl {
     }
   }
 
+  // Report a new date; true when it differed from the shown one (and so was reported).
   _change(date, push) {
     this._note.hidden = true;
     const next = clampDate(date, this._start, this._end);
-    if (next !== this._date) this._onChange(next, { push });
-    else this.render(next);
+    if (next !== this._date) {
+      this._onChange(next, { push });
+      return true;
+    }
+    this.render(next);
+    return false;
+  }
+
+  // @method cancelTyping(): this
+  // Drop a typed date not applied yet, and end the typing session (Back or Forward was pressed:
+  // the history entry wins, and the field shows its date at the next render).
+  cancelTyping() {
+    window.clearTimeout(this._typingTimer);
+    this._typingTimer = null;
+    this._typed = false;
+    this._typingPushed = false;
+    this._note.hidden = true;
+    return this;
   }
 
   // @method render(date: string): this

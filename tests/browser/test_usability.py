@@ -7,7 +7,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Route, expect
 
 from tests.browser.conftest import ARTIFACTS, DESKTOP, UI, open_ui, serve
 
@@ -54,6 +54,47 @@ def test_typing_a_date_digit_by_digit_applies_it_once_complete(ui: UI) -> None:
     assert page.evaluate("history.length") <= entries + 1
     assert shown_sites(page) == snapshot_sites(ui, "date=2025-06-15&actor=russia")
     ui.shot("typed-date")
+
+
+def test_typing_a_date_at_a_normal_pace_adds_one_history_entry(ui: UI) -> None:
+    # The month differs from the one shown, so the dates on the way (06-20, 06-01) are complete
+    # and applied while typing: the first pushes an entry, the later ones replace it.
+    page = ui.open("/?date=2025-03-20&actor=russia")
+    entries = page.evaluate("history.length")
+    field = page.locator("#date-input")
+    field.focus()
+    for key in "06152025":
+        page.keyboard.type(key)
+        page.wait_for_timeout(700)
+    expect(page).to_have_url(re.compile(r"[?&]date=2025-06-15(&|$)"))
+    ui.wait_ready()
+    expect(field).to_have_value("2025-06-15")
+    assert page.evaluate("history.length") <= entries + 1
+    # Back leaves the typed date in one step.
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"[?&]date=2025-03-20(&|$)"))
+
+
+def test_back_during_typing_drops_the_typed_date(ui: UI) -> None:
+    page = ui.open("/?date=2025-06-01")
+    page.get_by_role("button", name="One day forward").click()
+    expect(page).to_have_url(re.compile(r"[?&]date=2025-06-02(&|$)"))
+    ui.wait_ready()
+    field = page.locator("#date-input")
+    field.focus()
+    # Month 03: 2025-03-02 is a complete date, pending until the typing pause.
+    page.keyboard.type("03")
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"[?&]date=2025-06-01(&|$)"))
+    # Well past the typing pause: the typed date was dropped, not applied over the Back entry.
+    page.wait_for_timeout(1200)
+    expect(page).to_have_url(re.compile(r"[?&]date=2025-06-01(&|$)"))
+    expect(field).to_have_value("2025-06-01")
+    expect(page.locator("#sites-date")).to_have_text("1 Jun 2025")
+    # The Forward entry is still there.
+    page.go_forward()
+    expect(page).to_have_url(re.compile(r"[?&]date=2025-06-02(&|$)"))
+    expect(field).to_have_value("2025-06-02")
 
 
 def test_a_typed_date_outside_the_data_is_clamped_with_a_note(ui: UI) -> None:
@@ -209,6 +250,17 @@ def test_country_names_stay_when_remote_tiles_never_load(offline_tiles_ui: UI) -
     labels = page.locator(".country-label")
     expect(labels.filter(has_text=re.compile("^Syria$", re.I))).to_be_visible()
     # Panning redraws them; they stay, since still no tile has arrived.
+    before = params(page).get("lon")
+    box = page.locator("#map").bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x - 60, y + 20, steps=5)
+    page.mouse.move(x - 120, y + 40, steps=5)
+    page.mouse.up()
+    expect(page).not_to_have_url(re.compile(rf"[?&]lon={re.escape((before or [''])[0])}(&|$)"))
+    assert params(page).get("lon") != before
     page.wait_for_timeout(500)
     expect(labels.filter(has_text=re.compile("^Syria$", re.I))).to_be_visible()
     ui.shot("offline-tiles-country-labels")
@@ -220,11 +272,27 @@ def test_country_names_give_way_once_a_remote_tile_loads(offline_tiles_ui: UI) -
     # Stand in for a network that answers: every tile is a small PNG.
     png = (Path(__file__).resolve().parents[2] / "static" / "vendor" / "leaflet").rglob("*.png")
     tile = next(iter(png)).read_bytes()
-    ui.page.route(
-        "http://127.0.0.1:9/**",
-        lambda route: route.fulfill(status=200, body=tile, content_type="image/png"),
-    )
+    # The tiles are held until the names have been seen, then all answer.
+    held: list[Route] = []
+    released = False
+
+    def answer(route: Route) -> None:
+        if released:
+            route.fulfill(status=200, body=tile, content_type="image/png")
+        else:
+            held.append(route)
+
+    ui.page.route("http://127.0.0.1:9/**", answer)
     page = ui.open("/?date=2026-01-24&z=6&lat=35&lon=38")
+    # Before any tile: the offline names are shown.
+    expect(
+        page.locator(".country-label").filter(has_text=re.compile("^Syria$", re.I))
+    ).to_be_visible()
+    expect(page.locator(".leaflet-tile-loaded")).to_have_count(0)
+    assert held
+    released = True
+    for route in held:
+        route.fulfill(status=200, body=tile, content_type="image/png")
     expect(page.locator(".leaflet-tile-loaded").first).to_be_attached()
     expect(page.locator(".country-label")).to_have_count(0)
 
@@ -318,9 +386,12 @@ def test_the_sources_filter_keeps_matching_sources(ui: UI) -> None:
         assert "shafaq" in text.lower()
     expect(page.locator("#source-filter-count")).to_contain_text(f"of {total} sources match")
     ui.shot("sources-filtered")
-    box.fill("qamishli withdrawn")
+    # Every word must match (the old "qamishli withdrawn" matched nothing, so checked nothing).
+    box.fill("qamishli withdrawal")
+    expect(visible).not_to_have_count(0)
+    assert visible.count() < total
     for text in page.locator("li[data-source]:visible").all_inner_texts():
-        assert "qamishli" in text.lower() and "withdrawn" in text.lower()
+        assert "qamishli" in text.lower() and "withdrawal" in text.lower()
     box.fill("")
     expect(visible).to_have_count(total)
 
@@ -370,3 +441,74 @@ def test_a_link_to_a_site_absent_on_its_date_drops_the_site(ui: UI) -> None:
     page = ui.open("/?date=2026-02-10&actor=russia&site=qamishli-airport")
     expect(page.locator(".leaflet-popup")).to_have_count(0)
     expect(page).not_to_have_url(re.compile(r"site="))
+
+
+# ---- 10. Back and Forward show each entry's popup as it was written
+
+
+def test_back_closes_a_popup_opened_on_a_later_entry(ui: UI) -> None:
+    page = ui.open("/?date=2026-01-24&actor=russia")
+    page.get_by_role("button", name="One day forward").click()
+    expect(page).to_have_url(re.compile(r"[?&]date=2026-01-25(&|$)"))
+    ui.wait_ready()
+    page.locator('#site-list [data-site="hmeimim"]').click()
+    expect(page.locator(".leaflet-popup-content")).to_contain_text("Hmeimim Air Base")
+    expect(page).to_have_url(re.compile(r"[?&]site=hmeimim(&|$)"))
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"[?&]date=2026-01-24(&|$)"))
+    ui.wait_ready()
+    page.wait_for_timeout(500)
+    assert "site" not in params(page)
+    assert params(page)["date"] == ["2026-01-24"]
+    expect(page.locator(".leaflet-popup")).to_have_count(0)
+    # Forward: the entry with the popup, still written as it was.
+    page.go_forward()
+    expect(page).to_have_url(re.compile(r"[?&]date=2026-01-25(&|$)"))
+    expect(page).to_have_url(re.compile(r"[?&]site=hmeimim(&|$)"))
+    expect(page.locator(".leaflet-popup-content")).to_contain_text("Hmeimim Air Base")
+
+
+def test_back_reopens_a_popup_closed_on_a_later_entry(ui: UI) -> None:
+    page = ui.open("/?date=2026-01-24&actor=russia")
+    page.locator('#site-list [data-site="hmeimim"]').click()
+    expect(page.locator(".leaflet-popup-content")).to_contain_text("Hmeimim Air Base")
+    expect(page).to_have_url(re.compile(r"[?&]site=hmeimim(&|$)"))
+    page.get_by_role("button", name="One day forward").click()
+    expect(page).to_have_url(re.compile(r"[?&]date=2026-01-25(&|$)"))
+    ui.wait_ready()
+    page.locator(".leaflet-popup-close-button").click()
+    expect(page.locator(".leaflet-popup")).to_have_count(0)
+    expect(page).not_to_have_url(re.compile(r"site="))
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"[?&]date=2026-01-24(&|$)"))
+    ui.wait_ready()
+    page.wait_for_timeout(500)
+    assert params(page)["site"] == ["hmeimim"]
+    expect(page.locator(".leaflet-popup-content")).to_contain_text("Hmeimim Air Base")
+    page.go_forward()
+    expect(page).to_have_url(re.compile(r"[?&]date=2026-01-25(&|$)"))
+    ui.wait_ready()
+    expect(page.locator(".leaflet-popup")).to_have_count(0)
+    assert "site" not in params(page)
+
+
+# ---- 11. the Table link with no actor ticked
+
+
+def test_the_table_link_with_no_actor_ticked_shows_no_actors(ui: UI) -> None:
+    page = ui.open("/?date=2026-01-24&actor=")
+    table = page.locator("#nav-table")
+    expect(table).to_have_attribute("href", "/table?date=2026-01-24&actor=")
+    table.click()
+    ui.wait_ready()
+    expect(page.locator("h1")).to_contain_text("What was where on 24 Jan 2026")
+    expect(page.locator("#no-actors")).to_contain_text("No actors selected")
+    expect(page.locator("#state-table")).to_have_count(0)
+    expect(page.get_by_role("link", name="Open on the map")).to_have_attribute(
+        "href", "/?date=2026-01-24&actor="
+    )
+    # No actor parameter at all still means every actor.
+    page = ui.open("/table?date=2026-01-24")
+    expect(page.locator("#no-actors")).to_have_count(0)
+    expect(page.locator("#state-table tbody tr")).not_to_have_count(0)
+    expect(page.locator("main")).to_contain_text("for all actors")
