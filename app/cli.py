@@ -63,10 +63,24 @@ def _safe(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def load(database: Database, path: Path, *, dry_run: bool = False) -> dict[str, int]:
-    """Check a dataset, then write it in one transaction; raises DatasetError on any problem."""
+def load(
+    database: Database,
+    path: Path,
+    *,
+    dry_run: bool = False,
+    strict: bool = False,
+    warnings: list[Problem] | None = None,
+) -> dict[str, int]:
+    """Check a dataset, then write it in one transaction; raises DatasetError on any problem.
+
+    Warnings are appended to `warnings` when given; `strict` makes them problems instead.
+    """
     with database.session() as session:
         dataset = read_dataset(path, session)
+        if strict and dataset.warnings:
+            raise DatasetError(dataset.warnings)
+        if warnings is not None:
+            warnings.extend(dataset.warnings)
         if dry_run:
             return {name: len(rows) for name, rows in dataset.rows.items()}
         show_bar = sys.stderr.isatty()
@@ -97,7 +111,15 @@ def load(database: Database, path: Path, *, dry_run: bool = False) -> dict[str, 
 def _report_problems(exc: DatasetError) -> None:
     err.print(f"[bold red]The dataset has {len(exc.problems)} problem(s); nothing was written.[/]")
     for problem in exc.problems:
-        err.print(f"  {problem}", markup=False, highlight=False)
+        err.print(f"  {problem}", markup=False, highlight=False, soft_wrap=True)
+
+
+def _report_warnings(warnings: list[Problem]) -> None:
+    if not warnings:
+        return
+    err.print(f"[yellow]{len(warnings)} warning(s); the import went on (--strict refuses them):[/]")
+    for problem in warnings:
+        err.print(f"  warning: {problem}", markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command("import")
@@ -107,19 +129,25 @@ def import_command(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Check everything and report; write nothing.")
     ] = False,
+    strict: Annotated[
+        bool,
+        typer.Option("--strict", help="Treat warnings (thin or inconsistent data) as errors."),
+    ] = False,
 ) -> None:
     """Check a dataset and write it, all or nothing; records are matched by slug."""
     if not path.exists():
         err.print(f"PATH: {path} does not exist", markup=False)
         raise typer.Exit(2)
     database = Database(_url(database_url))
+    warnings: list[Problem] = []
     try:
-        counts = load(database, path, dry_run=dry_run)
+        counts = load(database, path, dry_run=dry_run, strict=strict, warnings=warnings)
     except DatasetError as exc:
         _report_problems(exc)
         raise typer.Exit(1) from None
     finally:
         database.close()
+    _report_warnings(warnings)
     verb = "Checked (dry run, nothing written)" if dry_run else "Imported"
     summary = ", ".join(f"{n} {name.removesuffix('.csv')}" for name, n in counts.items())
     out.print(f"{verb}: {summary}", markup=False)
@@ -153,18 +181,20 @@ def seed_command(
 ) -> None:
     """Load the bundled dataset (data/syria)."""
     database = Database(_url(database_url))
+    warnings: list[Problem] = []
     try:
         with database.session() as session:
             has_data = session.scalar(select(func.count(Deployment.id))) or 0
         if if_empty and has_data:
             out.print("Database already holds data; not seeding.")
             return
-        counts = load(database, path or get_settings().seed_path)
+        counts = load(database, path or get_settings().seed_path, warnings=warnings)
     except DatasetError as exc:
         _report_problems(exc)
         raise typer.Exit(1) from None
     finally:
         database.close()
+    _report_warnings(warnings)
     summary = ", ".join(f"{n} {name.removesuffix('.csv')}" for name, n in counts.items())
     out.print(f"Seeded: {summary}", markup=False)
 

@@ -88,6 +88,15 @@ RELIABILITY_GRADES = ("A", "B", "C", "D", "E", "F")
 SOURCE_SCALES = ("local", "subnational", "national", "regional", "international", "other")
 RECORD_TYPES = ("deployment", "movement", "event", "site", "force", "actor")
 
+
+class Stance(StrEnum):
+    """What a citation does to its record: only supporting citations grade and count it."""
+
+    supports = "supports"
+    disputes = "disputes"
+    context = "context"
+
+
 SLUG_LENGTH = 80
 
 
@@ -178,9 +187,14 @@ class Deployment(Base):
     strength: Mapped[str | None] = mapped_column(Text)
     confidence: Mapped[str] = mapped_column(String(8))
     note: Mapped[str | None] = mapped_column(Text)
+    # The actor this presence took the site over from; its open presence there is then suspect.
+    took_over_from_id: Mapped[int | None] = mapped_column(
+        ForeignKey("actor.id", ondelete="SET NULL")
+    )
 
     force: Mapped[Force] = relationship(lazy="raise")
     site: Mapped[Site] = relationship(lazy="raise")
+    took_over_from: Mapped[Actor | None] = relationship(lazy="raise")
 
 
 @event.listens_for(Deployment, "before_insert")
@@ -238,9 +252,18 @@ class Source(Base):
     publisher: Mapped[str] = mapped_column(String(200))
     title: Mapped[str] = mapped_column(Text)
     url: Mapped[str | None] = mapped_column(Text)
+    archive_url: Mapped[str | None] = mapped_column(Text)
     published_date: Mapped[dt.date | None] = mapped_column(Date)
     reliability: Mapped[str] = mapped_column(String(1))
     scale: Mapped[str | None] = mapped_column(String(20))
+    # The source this one reprints or relays: reports of one original are not independent.
+    original_id: Mapped[int | None] = mapped_column(
+        ForeignKey("source.id", ondelete="SET NULL"), index=True
+    )
+    # Why a link is missing (print only, paywalled, removed) and other notes on the source.
+    description: Mapped[str | None] = mapped_column(Text)
+
+    original: Mapped["Source | None"] = relationship(remote_side=[id], lazy="raise")
 
 
 class Citation(Base):
@@ -249,6 +272,7 @@ class Citation(Base):
     __tablename__ = "citation"
     __table_args__ = (
         CheckConstraint("credibility BETWEEN 1 AND 6", name="credibility_range"),
+        CheckConstraint("stance IN ('supports', 'disputes', 'context')", name="stance_value"),
         CheckConstraint(
             "(CASE WHEN deployment_id IS NULL THEN 0 ELSE 1 END)"
             " + (CASE WHEN movement_id IS NULL THEN 0 ELSE 1 END)"
@@ -274,6 +298,7 @@ class Citation(Base):
     site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
     force_id: Mapped[int | None] = mapped_column(ForeignKey("force.id", ondelete="CASCADE"))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("actor.id", ondelete="CASCADE"))
+    stance: Mapped[str] = mapped_column(String(12), default=Stance.supports.value)
     credibility: Mapped[int] = mapped_column(Integer)
     claim: Mapped[str] = mapped_column(Text)
 

@@ -17,12 +17,14 @@ from app.models import (
     EVENT_KINDS,
     Actor,
     Citation,
+    Confidence,
     Deployment,
     Event,
     Force,
     Movement,
     Site,
     Source,
+    Stance,
 )
 
 EARLIEST = dt.date(1, 1, 1)
@@ -49,9 +51,51 @@ class BBox:
 
 @dataclass
 class CitationSummary:
-    count: int = 0
+    """What a record's citations add up to. Only supporting citations grade and count it."""
+
+    count: int = 0  # supporting citations
+    independent: int = 0  # distinct originals among the supporting sources
+    disputing: int = 0
+    context: int = 0
     best_reliability: str | None = None
     best_credibility: int | None = None
+    disputed_by: list[Citation] = field(default_factory=list)
+
+    @property
+    def disputed(self) -> bool:
+        return self.disputing > 0
+
+    @property
+    def single_sourced(self) -> bool:
+        return self.independent == 1
+
+    def sources_text(self) -> str:
+        """'2 independent sources', '3 reports of 1 original', 'no supporting source'."""
+        if self.count == 0:
+            return "no supporting source"
+        if self.count == self.independent:
+            noun = "source" if self.count == 1 else "sources"
+            if self.independent == 1:
+                return f"1 {noun} (single-sourced)"
+            return f"{self.independent} independent {noun}"
+        originals = "original" if self.independent == 1 else "independent originals"
+        text = f"{self.count} reports of {self.independent} {originals}"
+        return f"{text} (single-sourced)" if self.independent == 1 else text
+
+
+class CitationIndex(dict[tuple[str, int], list[Citation]]):
+    """Citations keyed by (record type, record id), with the original behind each source."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        # source id -> the source it ultimately reprints (itself when it is an original)
+        self.originals: dict[int, Source] = {}
+
+    def summary(self, record_type: str, record_id: int) -> "CitationSummary":
+        return summarize(self.get((record_type, record_id), []), self.originals)
+
+    def original_of(self, source: Source) -> Source:
+        return self.originals.get(source.id, source)
 
 
 @dataclass
@@ -60,7 +104,7 @@ class SiteHistory:
     deployments: list[Deployment]
     movements: list[Movement]
     events: list[Event]
-    citations: dict[tuple[str, int], list[Citation]] = field(default_factory=dict)
+    citations: "CitationIndex" = field(default_factory=lambda: CitationIndex())
 
 
 def check_actor_slugs(session: Session, slugs: Sequence[str]) -> None:
@@ -287,40 +331,101 @@ def site_history(session: Session, slug: str) -> SiteHistory | None:
     return history
 
 
-def citations_for(
-    session: Session, **ids_by_type: Iterable[int]
-) -> dict[tuple[str, int], list[Citation]]:
-    """Citations (with their sources) of many records at once, keyed by (record type, id)."""
+def citations_for(session: Session, **ids_by_type: Iterable[int]) -> CitationIndex:
+    """Citations (with their sources and originals) of many records at once."""
+    found = CitationIndex()
     conditions = []
     for record_type, ids in ids_by_type.items():
         id_list = list(ids)
         if id_list:
             conditions.append(getattr(Citation, f"{record_type}_id").in_(id_list))
     if not conditions:
-        return {}
+        return found
     rows = session.scalars(
         select(Citation)
         .options(joinedload(Citation.source))
         .where(or_(*conditions))
         .order_by(Citation.credibility, Citation.id)
     )
-    found: dict[tuple[str, int], list[Citation]] = defaultdict(list)
+    grouped: dict[tuple[str, int], list[Citation]] = defaultdict(list)
     for citation in rows:
         kind = citation.record_type
-        found[(kind, getattr(citation, f"{kind}_id"))].append(citation)
-    return dict(found)
-
-
-def summarize(citations: Sequence[Citation]) -> CitationSummary:
-    """Count and the grade of the single best citation (A6 and E1 make A6, never A1)."""
-    if not citations:
-        return CitationSummary()
-    best = min(citations, key=lambda c: (c.source.reliability, c.credibility))
-    return CitationSummary(
-        count=len(citations),
-        best_reliability=best.source.reliability,
-        best_credibility=best.credibility,
+        grouped[(kind, getattr(citation, f"{kind}_id"))].append(citation)
+    found.update(grouped)
+    found.originals = original_sources(
+        session, {c.source_id: c.source for cs in grouped.values() for c in cs}
     )
+    return found
+
+
+# Import refuses cycles; this bound only keeps a database edited by hand from looping forever.
+MAX_RELAY_DEPTH = 32
+
+
+def original_sources(session: Session, sources: dict[int, Source]) -> dict[int, Source]:
+    """For each source, the original it reprints or relays (following relays of relays)."""
+    known: dict[int, Source] = dict(sources)
+    for _ in range(MAX_RELAY_DEPTH):
+        missing = {
+            s.original_id
+            for s in known.values()
+            if s.original_id is not None and s.original_id not in known
+        }
+        if not missing:
+            break
+        for source in session.scalars(select(Source).where(Source.id.in_(missing))):
+            known[source.id] = source
+    roots: dict[int, Source] = {}
+    for source_id, source in sources.items():
+        current, steps = source, 0
+        while current.original_id is not None and current.original_id in known:
+            current = known[current.original_id]
+            steps += 1
+            if steps > MAX_RELAY_DEPTH:
+                break
+        roots[source_id] = current
+    return roots
+
+
+def summarize(
+    citations: Sequence[Citation], originals: dict[int, Source] | None = None
+) -> CitationSummary:
+    """Counts by stance and the grade of the single best supporting citation.
+
+    A6 and E1 make A6, never A1; a disputing citation never raises the grade; reprints of one
+    original count as one independent source.
+    """
+    roots = originals or {}
+    supporting = [c for c in citations if c.stance == Stance.supports]
+    disputing = [c for c in citations if c.stance == Stance.disputes]
+    summary = CitationSummary(
+        count=len(supporting),
+        independent=len(
+            {(roots.get(c.source_id) or c.source).id for c in supporting}
+            if roots
+            else {c.source.original_id or c.source_id for c in supporting}
+        ),
+        disputing=len(disputing),
+        context=sum(1 for c in citations if c.stance == Stance.context),
+        disputed_by=disputing,
+    )
+    if supporting:
+        best = min(supporting, key=lambda c: (c.source.reliability, c.credibility))
+        summary.best_reliability = best.source.reliability
+        summary.best_credibility = best.credibility
+    return summary
+
+
+# Reliability grades that cannot by themselves carry more than low confidence.
+WEAK_GRADES = frozenset("DEF")
+
+
+def shown_confidence(recorded: str, citations: Sequence[Citation]) -> str:
+    """The confidence a reader is shown: never above low without a supporting A-C source."""
+    supporting = [c for c in citations if c.stance == Stance.supports]
+    if not supporting or all(c.source.reliability in WEAK_GRADES for c in supporting):
+        return Confidence.low.value
+    return recorded
 
 
 def list_actors(session: Session) -> list[Actor]:

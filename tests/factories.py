@@ -136,10 +136,17 @@ def source(session: Session, reliability: str = "B", **fields: object) -> Source
     return obj
 
 
-def cite(session: Session, src: Source, credibility: int = 2, **record: object) -> Citation:
+def cite(
+    session: Session,
+    src: Source,
+    credibility: int = 2,
+    stance: str = "supports",
+    **record: object,
+) -> Citation:
     ((kind, obj),) = record.items()
     citation = Citation(
         source_id=src.id,
+        stance=stance,
         credibility=credibility,
         claim="says so",
         **{f"{kind}_id": obj.id},  # type: ignore[attr-defined]

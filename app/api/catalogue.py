@@ -35,7 +35,10 @@ def read_site(session: SessionDep, slug: str) -> dict[str, Any]:
         deployments=[geojson.deployment_properties(d, cites) for d in history.deployments],
         movements=[geojson.movement_properties(m, cites) for m in history.movements],
         events=[geojson.event_properties(e, cites) for e in history.events],
-        citations=[geojson.citation_dict(c) for c in cites.get(("site", history.site.id), [])],
+        citations=[
+            geojson.citation_dict(c, cites.original_of(c.source))
+            for c in cites.get(("site", history.site.id), [])
+        ],
     )
     return feature
 
@@ -54,17 +57,22 @@ def read_forces(session: SessionDep, actors: ActorFilter) -> list[dict[str, Any]
 
 @router.get("/sources", summary="Every source with its grade and how many records it backs")
 def read_sources(session: SessionDep) -> list[dict[str, Any]]:
-    """Sources, most reliable first."""
+    """Sources, most reliable first; `original` names the source a reprint relays."""
+    sources = queries.list_sources(session)
+    slugs = {s.id: s.slug for s, _n in sources}
     return [
         {
             "slug": s.slug,
             "publisher": s.publisher,
             "title": s.title,
             "url": s.url,
+            "archive_url": s.archive_url,
             "published": s.published_date.isoformat() if s.published_date else None,
             "reliability": s.reliability,
             "scale": s.scale,
+            "original": slugs.get(s.original_id) if s.original_id else None,
+            "description": s.description,
             "citation_count": n,
         }
-        for s, n in queries.list_sources(session)
+        for s, n in sources
     ]

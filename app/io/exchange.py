@@ -18,6 +18,8 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
+from app.dates import period_end, present_until
+from app.queries import WEAK_GRADES
 from app.models import (
     ACTOR_KINDS,
     BRANCHES,
@@ -38,6 +40,7 @@ from app.models import (
     Precision,
     Site,
     Source,
+    Stance,
     Status,
 )
 
@@ -47,6 +50,12 @@ DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 LAST_DATE = dt.date(9998, 12, 31)
 # Problems reported before giving up, so a badly broken file does not flood the terminal.
 MAX_PROBLEMS = 50
+# Records that carry a confidence and must rest on at least one supporting citation.
+WARNED_RECORDS = {
+    "deployments.csv": "deployment",
+    "movements.csv": "movement",
+    "events.csv": "event",
+}
 
 
 class DatasetError(Exception):
@@ -151,9 +160,15 @@ def _color(value: str) -> str:
 
 
 def _url(value: str) -> str:
-    if not value.startswith(("http://", "https://")):
+    if not re.match(r"^https?://[^\s/?#]+\.[^\s/?#]+", value) or any(c.isspace() for c in value):
         raise _Invalid(f"{value!r} is not an http(s) URL")
     return value
+
+
+def _https_url(value: str) -> str:
+    if not value.startswith("https://"):
+        raise _Invalid(f"{value!r} is not an https:// URL (archive links must be https)")
+    return _url(value)
 
 
 def _country(value: str) -> str:
@@ -223,6 +238,7 @@ FILES: dict[str, list[Column]] = {
         Column("strength", _text, False),
         Column("confidence", CONFIDENCE),
         Column("note", _text, False),
+        Column("took_over_from", _slug, False),
     ],
     "movements.csv": [
         Column("slug", _slug),
@@ -253,14 +269,18 @@ FILES: dict[str, list[Column]] = {
         Column("publisher", _short_text(200)),
         Column("title", _text),
         Column("url", _url, False),
+        Column("archive_url", _https_url, False),
         Column("published", _date, False),
         Column("reliability", _choice(RELIABILITY_GRADES)),
         Column("scale", _choice(SOURCE_SCALES), False),
+        Column("original", _slug, False),
+        Column("description", _text, False),
     ],
     "citations.csv": [
         Column("source", _slug),
         Column("record_type", _choice(RECORD_TYPES)),
         Column("record", _slug),
+        Column("stance", _choice(Stance)),
         Column("credibility", _integer(1, 6)),
         Column("claim", _text),
     ],
@@ -296,6 +316,8 @@ class Row:
 @dataclass
 class Dataset:
     rows: dict[str, list[Row]] = field(default_factory=dict)
+    # Doubts that do not stop an import (`--strict` makes them errors); see _warnings.
+    warnings: list[Problem] = field(default_factory=list)
 
     def count(self, filename: str) -> int:
         return len(self.rows.get(filename, []))
@@ -353,8 +375,12 @@ def read_dataset(path: Path, session: Session | None = None) -> Dataset:
         dataset.rows[name] = list(_parse_file(name, texts[name], problems))
     if not problems:
         _check_references(dataset, session, problems)
+    if not problems:
+        _check_originals(dataset, problems)
+        _check_takeovers(dataset, problems)
     if problems:
         raise DatasetError(problems.items)
+    dataset.warnings = _warnings(dataset)
     return dataset
 
 
@@ -452,10 +478,11 @@ def _check_references(dataset: Dataset, session: Session | None, problems: _Prob
 
     references = {
         "forces.csv": [("actor", "actor"), ("parent", "force")],
-        "deployments.csv": [("force", "force"), ("site", "site")],
+        "deployments.csv": [("force", "force"), ("site", "site"), ("took_over_from", "actor")],
         "movements.csv": [("force", "force"), ("from_site", "site"), ("to_site", "site")],
         "events.csv": [("site", "site"), ("actors", "actor")],
         "citations.csv": [("source", "source")],
+        "sources.csv": [("original", "source")],
     }
     for filename, refs in references.items():
         for row in dataset.rows.get(filename, []):
@@ -473,6 +500,203 @@ def _check_references(dataset: Dataset, session: Session | None, problems: _Prob
         record_type, slug = row.values["record_type"], row.values["record"]
         if not exists(record_type, slug):
             problems.add("citations.csv", row.line, "record", f"no {record_type} {slug!r}")
+
+
+def _check_originals(dataset: Dataset, problems: _Problems) -> None:
+    """A source may relay another, but never itself, and the chain must reach an original."""
+    rows = dataset.rows.get("sources.csv", [])
+    relays = {r.values["slug"]: r.values["original"] for r in rows if r.values["original"]}
+    for row in rows:
+        slug, original = row.values["slug"], row.values["original"]
+        if original is None:
+            continue
+        if original == slug:
+            problems.add("sources.csv", row.line, "original", "a source cannot be its own original")
+            continue
+        seen = [slug]
+        current: str | None = original
+        while current is not None:
+            if current in seen:
+                chain = " -> ".join([*seen, current])
+                problems.add("sources.csv", row.line, "original", f"goes round in a cycle: {chain}")
+                break
+            seen.append(current)
+            current = relays.get(current)
+
+
+def _check_takeovers(dataset: Dataset, problems: _Problems) -> None:
+    actor_of = {r.values["slug"]: r.values["actor"] for r in dataset.rows.get("forces.csv", [])}
+    for row in dataset.rows.get("deployments.csv", []):
+        took = row.values["took_over_from"]
+        if took is not None and actor_of.get(row.values["force"]) == took:
+            problems.add(
+                "deployments.csv",
+                row.line,
+                "took_over_from",
+                f"{took!r} is this deployment's own actor; name the actor it took the site from",
+            )
+
+
+def _span(start: dt.date, precision: str | None) -> tuple[dt.date, dt.date]:
+    """The days [first, after) a date with this precision may stand for."""
+    return start, period_end(start, precision)
+
+
+def _warnings(dataset: Dataset) -> list[Problem]:
+    """Things that are allowed but usually mean the data is wrong or thin.
+
+    They are checked within the dataset being imported (records already in the database are not
+    consulted), listed by `orbat import` and turned into errors by `--strict`.
+    """
+    found: list[Problem] = []
+    forces = {r.values["slug"]: r.values for r in dataset.rows.get("forces.csv", [])}
+    deployments = dataset.rows.get("deployments.csv", [])
+    by_force: dict[str, list[Row]] = {}
+    for row in deployments:
+        by_force.setdefault(row.values["force"], []).append(row)
+
+    def until(values: dict[str, Any]) -> dt.date:
+        return present_until(values["end"], values["end_precision"]) or dt.date.max
+
+    # One force in two places on the same day: it should be split into detachments.
+    for force, rows in by_force.items():
+        ordered = sorted(rows, key=lambda r: r.values["start"])
+        for i, first in enumerate(ordered):
+            for second in ordered[i + 1 :]:
+                if second.values["start"] >= until(first.values):
+                    break
+                if second.values["site"] != first.values["site"]:
+                    found.append(
+                        Problem(
+                            "deployments.csv",
+                            second.line,
+                            "force",
+                            f"{force!r} is also at {first.values['site']!r} on"
+                            f" {second.values['start']} (line {first.line}); split it into"
+                            " detachments (forces with a parent), one per site",
+                        )
+                    )
+
+    children: dict[str, list[str]] = {}
+    for slug, values in forces.items():
+        if values["parent"]:
+            children.setdefault(values["parent"], []).append(slug)
+
+    def kin(force: str) -> set[str]:
+        """The force, the forces above it and the detachments below it."""
+        family = {force}
+        current = forces.get(force, {}).get("parent")
+        while current and current not in family:
+            family.add(current)
+            current = forces.get(current, {}).get("parent")
+        stack = list(children.get(force, []))
+        while stack:
+            below = stack.pop()
+            if below not in family:
+                family.add(below)
+                stack.extend(children.get(below, []))
+        return family
+
+    def present(force: str, site: str, first: dt.date, after: dt.date) -> bool:
+        family = kin(force)
+        return any(
+            row.values["site"] == site and row.values["start"] < after and until(row.values) > first
+            for member in family
+            for row in by_force.get(member, [])
+        )
+
+    for row in dataset.rows.get("movements.csv", []):
+        v = row.values
+        # A force that leaves on the day its deployment ends was there the day before.
+        first, after = _span(v["start"], v["start_precision"])
+        day_before = first - dt.timedelta(days=1) if first > dt.date.min else first
+        if not present(v["force"], v["from_site"], day_before, after):
+            found.append(
+                Problem(
+                    "movements.csv",
+                    row.line,
+                    "from_site",
+                    f"{v['force']!r} (or a force above or below it) has no deployment at"
+                    f" {v['from_site']!r} when the movement starts ({v['start']})",
+                )
+            )
+        if v["to_site"] is not None:
+            end, precision = (
+                (v["end"], v["end_precision"]) if v["end"] else (v["start"], v["start_precision"])
+            )
+            if not present(v["force"], v["to_site"], *_span(end, precision)):
+                found.append(
+                    Problem(
+                        "movements.csv",
+                        row.line,
+                        "to_site",
+                        f"{v['force']!r} (or a force above or below it) has no deployment at"
+                        f" {v['to_site']!r} when the movement ends ({end})",
+                    )
+                )
+
+    # A site taken over while the previous holder's presence there is still open.
+    takeovers: dict[tuple[str, str], list[Row]] = {}
+    for row in deployments:
+        if row.values["took_over_from"] is not None:
+            key = (row.values["site"], row.values["took_over_from"])
+            takeovers.setdefault(key, []).append(row)
+    for row in deployments:
+        v = row.values
+        actor = forces.get(v["force"], {}).get("actor")
+        if v["end"] is not None or actor is None:
+            continue
+        later = [o for o in takeovers.get((v["site"], actor), []) if o.values["start"] > v["start"]]
+        if later:
+            o = min(later, key=lambda r: r.values["start"]).values
+            found.append(
+                Problem(
+                    "deployments.csv",
+                    row.line,
+                    "end",
+                    f"is open, but {o['slug']!r} took {v['site']!r} over from {actor!r}"
+                    f" on {o['start']}",
+                )
+            )
+
+    # Confidence above what the supporting sources can carry, or no support at all.
+    grades = {
+        r.values["slug"]: r.values["reliability"] for r in dataset.rows.get("sources.csv", [])
+    }
+    supporting: dict[tuple[str, str], list[str]] = {}
+    for row in dataset.rows.get("citations.csv", []):
+        v = row.values
+        if v["stance"] == Stance.supports.value:
+            supporting.setdefault((v["record_type"], v["record"]), []).append(
+                grades.get(v["source"], "F")
+            )
+    for filename, record_type in WARNED_RECORDS.items():
+        for row in dataset.rows.get(filename, []):
+            v = row.values
+            found_grades = supporting.get((record_type, v["slug"]))
+            if not found_grades:
+                found.append(
+                    Problem(
+                        "citations.csv",
+                        None,
+                        None,
+                        f"{record_type} {v['slug']!r} ({filename} line {row.line}) has no"
+                        " supporting citation",
+                    )
+                )
+            elif v["confidence"] != Confidence.low.value and all(
+                g in WEAK_GRADES for g in found_grades
+            ):
+                found.append(
+                    Problem(
+                        filename,
+                        row.line,
+                        "confidence",
+                        f"is {v['confidence']!r}, but every supporting source is graded D-F;"
+                        " make it 'low' or cite a better source",
+                    )
+                )
+    return found
 
 
 def _ids(session: Session, model: type[Base]) -> dict[str, int]:
@@ -548,6 +772,7 @@ def apply_dataset(
             "start_date": v["start"],
             "end_date": v["end"],
             "end_precision": v["end_precision"] if v["end"] else None,
+            "took_over_from_id": actor_ids[v["took_over_from"]] if v["took_over_from"] else None,
         },
     )
     upsert(
@@ -583,11 +808,19 @@ def apply_dataset(
         "sources.csv",
         Source,
         lambda v: {
-            **plain("publisher", "title", "url", "reliability", "scale")(v),
+            **plain(
+                "publisher", "title", "url", "archive_url", "reliability", "scale", "description"
+            )(v),
             "published_date": v["published"],
         },
     )
     source_ids = _ids(session, Source)
+    for row in dataset.rows["sources.csv"]:
+        source = session.get(Source, source_ids[row.values["slug"]])
+        assert source is not None
+        original = row.values["original"]
+        source.original_id = source_ids[original] if original else None
+    session.flush()
     record_ids = {kind: _ids(session, MODELS[RECORD_FILES[kind]]) for kind in RECORD_TYPES}
     cited = {(r.values["record_type"], r.values["record"]) for r in dataset.rows["citations.csv"]}
     for kind in RECORD_TYPES:
@@ -600,6 +833,7 @@ def apply_dataset(
         session.add(
             Citation(
                 source_id=source_ids[v["source"]],
+                stance=v["stance"],
                 credibility=v["credibility"],
                 claim=v["claim"],
                 **{f"{v['record_type']}_id": record_ids[v["record_type"]][v["record"]]},
@@ -662,6 +896,7 @@ def dataset_rows(session: Session) -> dict[str, list[dict[str, str]]]:
             "strength": _cell(d.strength),
             "confidence": d.confidence,
             "note": _cell(d.note),
+            "took_over_from": actors[d.took_over_from_id] if d.took_over_from_id else "",
         }
         for d in session.scalars(select(Deployment).order_by(Deployment.slug))
     ]
@@ -697,19 +932,22 @@ def dataset_rows(session: Session) -> dict[str, list[dict[str, str]]]:
             select(Event).order_by(Event.slug).options(selectinload(Event.actors))
         )
     ]
+    sources = {s.id: s.slug for s in session.scalars(select(Source))}
     out["sources.csv"] = [
         {
             "slug": s.slug,
             "publisher": s.publisher,
             "title": s.title,
             "url": _cell(s.url),
+            "archive_url": _cell(s.archive_url),
             "published": _date_text(s.published_date),
             "reliability": s.reliability,
             "scale": _cell(s.scale),
+            "original": sources[s.original_id] if s.original_id else "",
+            "description": _cell(s.description),
         }
         for s in session.scalars(select(Source).order_by(Source.slug))
     ]
-    sources = {s.id: s.slug for s in session.scalars(select(Source))}
     slugs_by_type = {
         kind: {id_: slug for slug, id_ in _ids(session, MODELS[RECORD_FILES[kind]]).items()}
         for kind in RECORD_TYPES
@@ -722,6 +960,7 @@ def dataset_rows(session: Session) -> dict[str, list[dict[str, str]]]:
                 "source": sources[c.source_id],
                 "record_type": kind,
                 "record": slugs_by_type[kind][getattr(c, f"{kind}_id")],
+                "stance": c.stance,
                 "credibility": str(c.credibility),
                 "claim": c.claim,
             }

@@ -9,11 +9,21 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from app.dates import certain_from, period_end
-from app.models import PRECISION_CODES, Actor, Citation, Deployment, Event, Force, Movement, Site
+from app.models import (
+    PRECISION_CODES,
+    Actor,
+    Citation,
+    Deployment,
+    Event,
+    Force,
+    Movement,
+    Site,
+    Source,
+)
 from app.models import Precision as _Precision
-from app.queries import summarize
+from app.queries import CitationIndex, shown_confidence
 
-Citations = dict[tuple[str, int], list[Citation]]
+Citations = CitationIndex
 
 
 def _iso(value: dt.date | None) -> str | None:
@@ -74,29 +84,48 @@ def force_dict(force: Force) -> dict[str, Any]:
     }
 
 
-def citation_dict(citation: Citation) -> dict[str, Any]:
+def citation_dict(citation: Citation, original: Source | None = None) -> dict[str, Any]:
+    """One citation; `original` is the source it goes back to when it is a reprint."""
     source = citation.source
+    relayed = original is not None and original.id != source.id
     return {
         "source": source.slug,
         "publisher": source.publisher,
         "title": source.title,
         "url": source.url,
+        "archive_url": source.archive_url,
         "published": _iso(source.published_date),
         "reliability": source.reliability,
+        "stance": citation.stance,
         "credibility": citation.credibility,
         "claim": citation.claim,
+        "original": original.slug if relayed and original else None,
+        "original_publisher": original.publisher if relayed and original else None,
     }
 
 
-def _citation_fields(found: Sequence[Citation], nested: bool) -> dict[str, Any]:
-    summary = summarize(found)
+def _citation_fields(
+    citations: Citations, record_type: str, record_id: int, recorded_confidence: str, nested: bool
+) -> dict[str, Any]:
+    found = citations.get((record_type, record_id), [])
+    summary = citations.summary(record_type, record_id)
     fields: dict[str, Any] = {
+        # The confidence shown: the record's own, but never above low on D-F sources alone.
+        "confidence": shown_confidence(recorded_confidence, found),
+        "recorded_confidence": recorded_confidence,
+        # Counts and the best grade come from supporting citations only.
         "citation_count": summary.count,
+        "independent_sources": summary.independent,
+        "disputing_count": summary.disputing,
+        "context_count": summary.context,
+        "sources_text": summary.sources_text(),
+        "single_sourced": summary.single_sourced,
+        "disputed": summary.disputed,
         "best_reliability": summary.best_reliability,
         "best_credibility": summary.best_credibility,
     }
     if nested:
-        fields["citations"] = [citation_dict(c) for c in found]
+        fields["citations"] = [citation_dict(c, citations.original_of(c.source)) for c in found]
     return fields
 
 
@@ -135,10 +164,9 @@ def deployment_properties(
         "present_until": _iso(deployment.present_until),
         **extra,
         "strength": deployment.strength,
-        "confidence": deployment.confidence,
         "note": deployment.note,
         "geo_precision": site.geo_precision,
-        **_citation_fields(citations.get(("deployment", deployment.id), []), nested),
+        **_citation_fields(citations, "deployment", deployment.id, deployment.confidence, nested),
     }
 
 
@@ -208,8 +236,7 @@ def movement_properties(
         "end_precision": movement.end_precision,
         "end_time_precision": precision_code(movement.end_precision),
         "description": movement.description,
-        "confidence": movement.confidence,
-        **_citation_fields(citations.get(("movement", movement.id), []), nested),
+        **_citation_fields(citations, "movement", movement.id, movement.confidence, nested),
     }
 
 
@@ -248,8 +275,7 @@ def event_properties(event: Event, citations: Citations, *, nested: bool = True)
         "site_name": event.site.name if event.site else None,
         "geo_precision": event.site.geo_precision if event.site else None,
         "actors": sorted(a.slug for a in event.actors),
-        "confidence": event.confidence,
-        **_citation_fields(citations.get(("event", event.id), []), nested),
+        **_citation_fields(citations, "event", event.id, event.confidence, nested),
     }
 
 

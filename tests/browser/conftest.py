@@ -106,6 +106,7 @@ def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "source": source["slug"],
             "record_type": "deployment",
             "record": HOSTILE_DEPLOYMENT,
+            "stance": "supports",
             "credibility": "6",
             "claim": HOSTILE_CLAIM,
         },

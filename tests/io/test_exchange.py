@@ -34,10 +34,10 @@ TINY = {
     ),
     "sources.csv": "slug,publisher,title,reliability,url\nwire,Wire,Port report,B,https://example.org/a\n",
     "citations.csv": (
-        "source,record_type,record,credibility,claim\n"
-        "wire,deployment,red-port,2,The navy uses the port.\n"
-        "wire,movement,red-home,3,Crews went home.\n"
-        "wire,event,deal,2,A deal was signed.\n"
+        "source,record_type,record,stance,credibility,claim\n"
+        "wire,deployment,red-port,supports,2,The navy uses the port.\n"
+        "wire,movement,red-home,supports,3,Crews went home.\n"
+        "wire,event,deal,supports,2,A deal was signed.\n"
     ),
 }
 
@@ -82,7 +82,7 @@ def test_a_broken_reimport_leaves_existing_data_unchanged(
 ) -> None:
     load(database, write_dataset(tmp_path / "good"))
     renamed = TINY["sites.csv"].replace("Port,", "Renamed Port,")
-    bad_citation = TINY["citations.csv"] + "wire,deployment,no-such-row,2,Ghost.\n"
+    bad_citation = TINY["citations.csv"] + "wire,deployment,no-such-row,supports,2,Ghost.\n"
     folder = write_dataset(
         tmp_path / "bad", **{"sites.csv": renamed, "citations.csv": bad_citation}
     )
@@ -131,7 +131,8 @@ def test_a_broken_reimport_leaves_existing_data_unchanged(
         ),
         (
             "citations.csv",
-            "source,record_type,record,credibility,claim\nwire,deployment,red-port,9,x\n",
+            "source,record_type,record,stance,credibility,claim\n"
+            "wire,deployment,red-port,supports,9,x\n",
             "citations.csv:2: credibility: '9' is not a whole number from 1 to 6",
         ),
         (
@@ -165,7 +166,8 @@ def test_a_broken_reimport_leaves_existing_data_unchanged(
         ),
         (
             "citations.csv",
-            "source,record_type,record,credibility,claim\nwire,deployment,red-port,\u00b2,x\n",
+            "source,record_type,record,stance,credibility,claim\n"
+            "wire,deployment,red-port,supports,\u00b2,x\n",
             "citations.csv:2: credibility: '\u00b2' is not a whole number from 1 to 6",
         ),
         (
