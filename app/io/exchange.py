@@ -19,7 +19,6 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.dates import period_end, present_until
-from app.queries import WEAK_GRADES
 from app.models import (
     ACTOR_KINDS,
     BRANCHES,
@@ -43,6 +42,7 @@ from app.models import (
     Stance,
     Status,
 )
+from app.queries import WEAK_GRADES
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -608,8 +608,8 @@ def _warnings(dataset: Dataset) -> list[Problem]:
     for row in dataset.rows.get("movements.csv", []):
         v = row.values
         # A force that leaves on the day its deployment ends was there the day before.
-        first, after = _span(v["start"], v["start_precision"])
-        day_before = first - dt.timedelta(days=1) if first > dt.date.min else first
+        leaving, after = _span(v["start"], v["start_precision"])
+        day_before = leaving - dt.timedelta(days=1) if leaving > dt.date.min else leaving
         if not present(v["force"], v["from_site"], day_before, after):
             found.append(
                 Problem(
