@@ -105,6 +105,37 @@ def web_url(value: str | None) -> str | None:
     return None
 
 
+@dataclass
+class Cited:
+    """A record's citations as a page shows them: by stance, with the originals behind reprints."""
+
+    supporting: list[Citation]
+    disputing: list[Citation]
+    context: list[Citation]
+    summary: queries.CitationSummary
+    originals: dict[int, Source]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.supporting or self.disputing or self.context)
+
+    def relays(self, citation: Citation) -> Source | None:
+        """The original a cited source reprints, or None when it is an original itself."""
+        original = self.originals.get(citation.source_id)
+        return original if original is not None and original.id != citation.source_id else None
+
+
+def cited(index: queries.CitationIndex, record_type: str, record_id: int) -> Cited:
+    found = index.get((record_type, record_id), [])
+    return Cited(
+        supporting=[c for c in found if c.stance == "supports"],
+        disputing=[c for c in found if c.stance == "disputes"],
+        context=[c for c in found if c.stance == "context"],
+        summary=index.summary(record_type, record_id),
+        originals=index.originals,
+    )
+
+
 def _make_templates() -> Jinja2Templates:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(PROJECT_ROOT / "templates"),
@@ -304,8 +335,11 @@ def read_site_page(request: Request, session: SessionDep, slug: str) -> HTMLResp
             "history": history,
             "axis": axis,
             "lanes": lanes,
-            "cites": lambda kind, record: cites.get((kind, record.id), []),
-            "site_citations": cites.get(("site", history.site.id), []),
+            "cites": lambda kind, record: cited(cites, kind, record.id),
+            "shown_confidence": lambda kind, record: queries.shown_confidence(
+                record.confidence, cites.get((kind, record.id), [])
+            ),
+            "site_citations": cited(cites, "site", history.site.id),
             "sources": _unique_sources(c for found in cites.values() for c in found),
             "today_percent": axis.percent(today) if axis else None,
             **_tiles(request),
@@ -374,8 +408,9 @@ def read_actor_page(request: Request, session: SessionDep, slug: str) -> HTMLRes
             "actor": actor,
             "forces": queries.list_forces(session, actors=[slug]),
             "deployments": deployments,
-            "summaries": {
-                d.id: queries.summarize(citations.get(("deployment", d.id), []))
+            "summaries": {d.id: citations.summary("deployment", d.id) for d in deployments},
+            "shown": {
+                d.id: queries.shown_confidence(d.confidence, citations.get(("deployment", d.id), []))
                 for d in deployments
             },
             "monthly": monthly,
@@ -489,10 +524,50 @@ def _record_names(session: Session, record_type: str, ids: Sequence[int]) -> dic
     return {row[0]: row[1] for row in session.execute(select(key, name).where(key.in_(ids)))}
 
 
+@router.get("/about", response_class=HTMLResponse)
+def read_about_page(request: Request, session: SessionDep) -> HTMLResponse:
+    """What the dataset covers, up to when, and how grades and confidence are worked out."""
+    return _render(
+        request,
+        "about.html",
+        {
+            "title": "About the data",
+            "overview": queries.dataset_overview(session),
+            "reliability": RELIABILITY,
+            "credibility": CREDIBILITY,
+        },
+    )
+
+
+SOURCE_FILTERS = {
+    "no-link": "sources with no link recorded",
+    "single-original": "sources that are the only original behind a record",
+}
+
+
 @router.get("/sources", response_class=HTMLResponse)
-def read_sources_page(request: Request, session: SessionDep) -> HTMLResponse:
-    """Every source with its grade and the records it backs."""
+def read_sources_page(
+    request: Request, session: SessionDep, show: Annotated[str | None, Query()] = None
+) -> HTMLResponse:
+    """Every source with its grade, its original if it is a reprint, and the records it backs."""
+    unknown_parameters = sorted(set(request.query_params) - {"show"})
+    if unknown_parameters:
+        return _error(
+            request,
+            400,
+            "Unknown parameter",
+            f"{unknown_parameters[0]}: this page takes only show.",
+        )
+    if show not in (None, "", *SOURCE_FILTERS):
+        return _error(
+            request,
+            400,
+            "Unknown filter",
+            f"show: “{show}” is not one of " + ", ".join(SOURCE_FILTERS) + ".",
+        )
     sources = queries.list_sources(session)
+    by_id = {source.id: source for source, _n in sources}
+    originals = queries.original_sources(session, by_id)
     grouped = queries.source_citations(session)
     ids_by_type: dict[str, set[int]] = defaultdict(set)
     for found in grouped.values():
@@ -502,6 +577,8 @@ def read_sources_page(request: Request, session: SessionDep) -> HTMLResponse:
     hrefs = {kind: _record_hrefs(session, kind, list(ids)) for kind, ids in ids_by_type.items()}
     names = {kind: _record_names(session, kind, list(ids)) for kind, ids in ids_by_type.items()}
     backed: dict[int, list[Backed]] = {}
+    # Which originals each record's supporting citations go back to.
+    record_originals: dict[tuple[str, int], set[int]] = defaultdict(set)
     for source_id, found in grouped.items():
         entries = []
         for citation in found:
@@ -517,11 +594,41 @@ def read_sources_page(request: Request, session: SessionDep) -> HTMLResponse:
                     names[kind].get(record_id, slug),
                 )
             )
+            if citation.stance == "supports":
+                record_originals[(kind, record_id)].add(originals[source_id].id)
         backed[source_id] = entries
+    # A source is a "single original" when some record it supports rests on it (or its
+    # reprints) alone.
+    sole: dict[int, int] = defaultdict(int)
+    for roots in record_originals.values():
+        if len(roots) == 1:
+            sole[next(iter(roots))] += 1
+    reprinted_by: dict[int, list[Source]] = defaultdict(list)
+    for source, _n in sources:
+        if originals[source.id].id != source.id:
+            reprinted_by[originals[source.id].id].append(source)
+    total = len(sources)
+    if show == "no-link":
+        sources = [(s, n) for s, n in sources if not web_url(s.url)]
+    elif show == "single-original":
+        sources = [(s, n) for s, n in sources if sole.get(originals[s.id].id)]
+    linked = sum(1 for s in by_id.values() if web_url(s.url))
     return _render(
         request,
         "sources.html",
-        {"title": "Sources", "sources": sources, "backed": backed, "reliability": RELIABILITY},
+        {
+            "title": "Sources",
+            "sources": sources,
+            "total": total,
+            "linked": linked,
+            "show": show or "",
+            "filters": SOURCE_FILTERS,
+            "backed": backed,
+            "reliability": RELIABILITY,
+            "originals": originals,
+            "reprinted_by": reprinted_by,
+            "sole": sole,
+        },
     )
 
 
@@ -580,8 +687,9 @@ def read_table(
             "selected": set(slugs),
             "none_selected": none_selected,
             "deployments": deployments,
-            "summaries": {
-                d.id: queries.summarize(citations.get(("deployment", d.id), []))
+            "summaries": {d.id: citations.summary("deployment", d.id) for d in deployments},
+            "shown": {
+                d.id: queries.shown_confidence(d.confidence, citations.get(("deployment", d.id), []))
                 for d in deployments
             },
             "uncertain": {d.id: geojson.dates_uncertain(d, on) for d in deployments},

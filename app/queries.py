@@ -496,3 +496,39 @@ def record_slugs(session: Session, record_type: str, ids: Iterable[int]) -> dict
         return {}
     rows = session.execute(select(model.id, model.slug).where(model.id.in_(id_list)))  # type: ignore[attr-defined]
     return {row[0]: row[1] for row in rows}
+
+
+@dataclass
+class Overview:
+    """What the loaded dataset holds, for the about page."""
+
+    span: tuple[dt.date, dt.date] | None
+    counts: dict[str, int]
+    sources_linked: int
+    actors: list[Actor]
+
+
+def dataset_overview(session: Session) -> Overview:
+    models = {
+        "actors": Actor,
+        "sites": Site,
+        "forces": Force,
+        "deployments": Deployment,
+        "movements": Movement,
+        "events": Event,
+        "sources": Source,
+        "citations": Citation,
+    }
+    counts = {
+        name: session.scalar(select(func.count()).select_from(model)) or 0
+        for name, model in models.items()
+    }
+    linked = session.scalar(
+        select(func.count()).select_from(Source).where(Source.url.is_not(None), Source.url != "")
+    )
+    return Overview(
+        span=dataset_span(session),
+        counts=counts,
+        sources_linked=linked or 0,
+        actors=list_actors(session),
+    )

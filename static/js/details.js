@@ -40,37 +40,99 @@ export function gradeHelp() {
     { class: "grade-help" },
     "Grades: letter = how reliable the source is (A best … F cannot be judged); " +
       "number = how credible the claim is (1 confirmed … 6 cannot be judged). ",
-    h("a", { href: "/sources#grades" }, "About grades"),
+    h("a", { href: "/about#grades" }, "About grades"),
   );
 }
 
-// @function citationList(citations): Array<HTMLElement> (the list and its grade line)
-export function citationList(citations) {
+export function disputedBadge() {
+  return h(
+    "span",
+    { class: "disputed-mark", title: "At least one source contradicts this record" },
+    "⚠ disputed",
+  );
+}
+
+export function singleSourcedBadge() {
+  return h(
+    "span",
+    { class: "single-sourced", title: "Every supporting report goes back to one original" },
+    "single-sourced",
+  );
+}
+
+function citationItem(c) {
+  const href = safeUrl(c.url);
+  const archive = safeUrl(c.archive_url);
+  const name = `${c.publisher}: ${c.title}`;
+  return h(
+    "li",
+    { dataset: { stance: c.stance || "supports" } },
+    h(
+      "abbr",
+      { class: "grade", title: describeGrade(c.reliability, c.credibility) },
+      formatGrade(c.reliability, c.credibility),
+    ),
+    " ",
+    href
+      ? h("a", { href, rel: "noopener noreferrer", target: "_blank" }, name)
+      : [name, " ", h("span", { class: "no-link" }, "(no link recorded)")],
+    archive
+      ? [
+          " ",
+          h(
+            "a",
+            { class: "archive-link", href: archive, rel: "noopener noreferrer", target: "_blank" },
+            "archived copy",
+          ),
+        ]
+      : null,
+    c.published ? h("span", { class: "muted" }, ` (${formatWhen(c.published)})`) : null,
+    c.original
+      ? h("span", { class: "relay" }, `reprints ${c.original_publisher}: not independent`)
+      : null,
+    c.claim ? h("span", { class: "claim" }, c.claim) : null,
+  );
+}
+
+const STANCE_HEADINGS = [
+  ["supports", "Supported by"],
+  ["disputes", "Disputed by"],
+  ["context", "Context"],
+];
+
+// @function citationList(citations, record?): Array<HTMLElement>
+// Citations grouped by stance, under a line that counts independent originals; `record` carries
+// the server's summary (sources_text, disputed) when there is one.
+export function citationList(citations, record = {}) {
   if (!citations || citations.length === 0) {
     return h("p", { class: "no-sources" }, "No source cited: not shown as fact.");
   }
-  const list = h(
-    "ul",
-    { class: "sources" },
-    citations.map((c) => {
-      const href = safeUrl(c.url);
-      const name = `${c.publisher}: ${c.title}`;
-      return h(
-        "li",
-        {},
-        h(
-          "abbr",
-          { class: "grade", title: describeGrade(c.reliability, c.credibility) },
-          formatGrade(c.reliability, c.credibility),
-        ),
-        " ",
-        href ? h("a", { href, rel: "noopener noreferrer", target: "_blank" }, name) : name,
-        c.published ? h("span", { class: "muted" }, ` (${formatWhen(c.published)})`) : null,
-        c.claim ? h("span", { class: "claim" }, c.claim) : null,
-      );
-    }),
-  );
-  return [list, gradeHelp()];
+  const parts = [];
+  if (record.sources_text) {
+    parts.push(
+      h(
+        "p",
+        { class: "evidence" },
+        record.sources_text,
+        record.disputed ? [" · ", disputedBadge()] : null,
+      ),
+    );
+  }
+  for (const [stance, heading] of STANCE_HEADINGS) {
+    const found = citations.filter((c) => (c.stance || "supports") === stance);
+    if (found.length === 0) {
+      if (stance === "supports") {
+        parts.push(h("p", { class: "no-sources" }, "No supporting source: not shown as fact."));
+      }
+      continue;
+    }
+    parts.push(
+      h("p", { class: `stance-head stance-${stance}` }, heading),
+      h("ul", { class: "sources" }, found.map(citationItem)),
+    );
+  }
+  parts.push(gradeHelp());
+  return parts;
 }
 
 function deploymentItem(d) {
@@ -92,11 +154,13 @@ function deploymentItem(d) {
       " · ",
       confidenceBadge(d.confidence),
       d.uncertain ? [" · ", uncertainBadge()] : null,
+      d.disputed ? [" · ", disputedBadge()] : null,
+      d.single_sourced ? [" · ", singleSourcedBadge()] : null,
     ),
     h("p", {}, formatSpan(d.start, d.start_precision, d.end, d.end_precision)),
     d.strength ? h("p", {}, "Strength: ", d.strength) : null,
     d.note ? h("p", { class: "note" }, d.note) : null,
-    citationList(d.citations),
+    citationList(d.citations, d),
   );
 }
 
@@ -147,7 +211,7 @@ export function movementCard(m, { headingLevel = 3 } = {}) {
     ),
     h("p", {}, movementDates(m), " · ", confidenceBadge(m.confidence)),
     m.description ? h("p", {}, m.description) : null,
-    citationList(m.citations),
+    citationList(m.citations, m),
   );
 }
 
@@ -171,7 +235,7 @@ export function eventCard(e, actorsBySlug, { headingLevel = 3 } = {}) {
       : null,
     names.length ? h("p", { class: "muted" }, `Actors: ${names.join(", ")}`) : null,
     e.description ? h("p", {}, e.description) : null,
-    citationList(e.citations),
+    citationList(e.citations, e),
   );
 }
 

@@ -187,11 +187,13 @@ export function actorRings(deployments) {
       status: d.status,
       low: false,
       uncertain: false,
+      disputed: false,
       count: 0,
     };
     if ((STATUS_RANK[d.status] ?? 9) < (STATUS_RANK[ring.status] ?? 9)) ring.status = d.status;
     ring.low = ring.low || d.confidence === "low";
     ring.uncertain = ring.uncertain || Boolean(d.uncertain);
+    ring.disputed = ring.disputed || Boolean(d.disputed);
     ring.count += 1;
     byActor.set(d.actor, ring);
   }
@@ -250,6 +252,18 @@ export class SiteLayer {
           html: h("span", {}, "?"),
           iconSize: [14, 14],
           iconAnchor: [-outer * 0.55, outer * 0.55 + 12],
+        });
+        L.marker(site.latlng, { icon, pane: "labels", interactive: false, keyboard: false }).addTo(
+          this._marks,
+        );
+      }
+      // A source contradicts a record here: "!" on the opposite side from the "?" badge.
+      if (rings.some((ring) => ring.disputed)) {
+        const icon = L.divIcon({
+          className: "disputed-map-mark",
+          html: h("span", { title: "disputed" }, "!"),
+          iconSize: [14, 14],
+          iconAnchor: [outer * 0.55 + 14, outer * 0.55 + 12],
         });
         L.marker(site.latlng, { icon, pane: "labels", interactive: false, keyboard: false }).addTo(
           this._marks,

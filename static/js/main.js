@@ -10,6 +10,7 @@ import {
 } from "./api.js";
 import {
   confidenceBadge,
+  disputedBadge,
   eventCard,
   movementCard,
   movementDates,
@@ -195,6 +196,7 @@ function forceLine(d) {
     statusBadge(d.status),
     d.confidence === "low" ? [", ", confidenceBadge("low")] : null,
     d.uncertain ? [", ", uncertainBadge()] : null,
+    d.disputed ? [", ", disputedBadge()] : null,
   );
 }
 
@@ -203,6 +205,7 @@ function forceText(d) {
   const parts = [STATUS_TEXT[d.status] || label(d.status)];
   if (d.confidence === "low") parts.push("low confidence");
   if (d.uncertain) parts.push("dates uncertain");
+  if (d.disputed) parts.push("disputed");
   return `${d.force_name} (${parts.join(", ")})`;
 }
 

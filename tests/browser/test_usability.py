@@ -343,12 +343,13 @@ def test_popups_and_the_panel_explain_grades_in_words(ui: UI) -> None:
         expect(help_line).to_contain_text("letter = how reliable the source is (A best")
         expect(help_line).to_contain_text("number = how credible the claim is (1 confirmed")
         expect(help_line.get_by_role("link", name="About grades")).to_have_attribute(
-            "href", "/sources#grades"
+            "href", "/about#grades"
         )
     ui.shot("popup-grade-help")
     page.locator(".leaflet-popup-content .grade-help a").first.click()
     ui.wait_ready()
     expect(page.locator("#grades")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("supporting citation")
 
 
 # ---- 8. the sources page
