@@ -410,7 +410,9 @@ def read_actor_page(request: Request, session: SessionDep, slug: str) -> HTMLRes
             "deployments": deployments,
             "summaries": {d.id: citations.summary("deployment", d.id) for d in deployments},
             "shown": {
-                d.id: queries.shown_confidence(d.confidence, citations.get(("deployment", d.id), []))
+                d.id: queries.shown_confidence(
+                    d.confidence, citations.get(("deployment", d.id), [])
+                )
                 for d in deployments
             },
             "monthly": monthly,
@@ -689,7 +691,9 @@ def read_table(
             "deployments": deployments,
             "summaries": {d.id: citations.summary("deployment", d.id) for d in deployments},
             "shown": {
-                d.id: queries.shown_confidence(d.confidence, citations.get(("deployment", d.id), []))
+                d.id: queries.shown_confidence(
+                    d.confidence, citations.get(("deployment", d.id), [])
+                )
                 for d in deployments
             },
             "uncertain": {d.id: geojson.dates_uncertain(d, on) for d in deployments},

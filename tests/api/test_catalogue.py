@@ -24,7 +24,9 @@ def test_sites_are_geojson_and_aliases_are_kept(client: TestClient) -> None:
 def test_site_history_tells_qamishli_from_start_to_drawdown(client: TestClient) -> None:
     response = client.get("/api/v1/sites/qamishli-airport")
     assert response.status_code == 200
-    russian = [d for d in response.json()["properties"]["deployments"] if d["actor"] == "russia"]
+    russian = [
+        d for d in response.json()["properties"]["deployments"] if d["force"] == "ru-qamishli-group"
+    ]
     assert russian[0]["start"] == "2019-11-14" and russian[0]["status"] == "active"
     drawdown = next(d for d in russian if d["status"] == "drawdown")
     # The last aircraft left on 27 Jan: present part of that day, so the first day absent is 28.

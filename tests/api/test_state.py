@@ -32,13 +32,15 @@ def snapshot(client: TestClient, **params) -> dict:
 
 def test_russia_in_june_2025_holds_qamishli_hmeimim_and_tartus(client: TestClient) -> None:
     body = snapshot(client, date="2025-06-01", actor="russia")
-    assert {"qamishli-airport", "hmeimim", "tartus"} <= active_sites(body, "russia")
+    assert "qamishli-airport" in active_sites(body, "russia")
+    # The coastal bases were drawing down after Dec 2024, but Russia was still there.
+    assert {"hmeimim", "tartus"} <= sites_of(body, "russia")
 
 
 def test_russia_in_february_2026_has_left_qamishli_but_not_hmeimim(client: TestClient) -> None:
     body = snapshot(client, date="2026-02-10", actor="russia")
     assert "qamishli-airport" not in sites_of(body, "russia")
-    assert "hmeimim" in active_sites(body, "russia")
+    assert "hmeimim" in sites_of(body, "russia")
 
 
 def test_no_russian_air_group_at_hmeimim_before_september_2015(client: TestClient) -> None:
@@ -71,12 +73,25 @@ def test_qamishli_draws_down_from_23_january_until_the_last_plane_on_the_27th(
     assert qamishli_statuses(client, date) == expected
 
 
-@pytest.mark.parametrize("date", ["2025-06-01", "2026-01-25", "2026-02-10"])
+@pytest.mark.parametrize("date", ["2025-06-01", "2026-01-25"])
 def test_sdf_filter_never_returns_a_russian_force(client: TestClient, date: str) -> None:
     body = snapshot(client, date=date, actor="sdf")
     actors = {d["actor"] for f in body["features"] for d in f["properties"]["deployments"]}
     assert actors == {"sdf"}, "the SDF holds Qamishli airport on these dates, Russia must not show"
     assert "qamishli-airport" in sites_of(body)
+
+
+def test_qamishli_airport_passes_from_the_sdf_to_damascus_in_february_2026(
+    client: TestClient,
+) -> None:
+    body = snapshot(client, date="2026-02-10")
+    holders = {
+        d["actor"]
+        for f in body["features"]
+        if f["id"] == "qamishli-airport"
+        for d in f["properties"]["deployments"]
+    }
+    assert holders == {"syrian-government"}
 
 
 def test_repeated_actor_filter_returns_both(client: TestClient) -> None:
@@ -96,7 +111,9 @@ def test_every_snapshot_deployment_carries_its_citations(client: TestClient) -> 
     body = snapshot(client, date="2026-01-25")
     for feature in body["features"]:
         for d in feature["properties"]["deployments"]:
-            assert d["citation_count"] == len(d["citations"]) >= 1, d["slug"]
+            supporting = [c for c in d["citations"] if c["stance"] == "supports"]
+            assert d["citation_count"] == len(supporting) >= 1, d["slug"]
+            assert d["independent_sources"] <= d["citation_count"]
             assert d["best_reliability"] in "ABCDEF"
             assert d["confidence"] in {"high", "medium", "low"}
 
@@ -141,14 +158,15 @@ def test_deployments_returns_intervals_with_start_and_end(client: TestClient) ->
     assert response.status_code == 200
     rows = {f["properties"]["slug"]: f["properties"] for f in response.json()["features"]}
     qamishli = sorted(
-        (p for p in rows.values() if p["site"] == "qamishli-airport"), key=lambda p: p["start"]
+        (p for p in rows.values() if p["force"] == "ru-qamishli-group"), key=lambda p: p["start"]
     )
     assert [(p["status"], p["start"]) for p in qamishli] == [
         ("active", "2019-11-14"),
         ("drawdown", "2026-01-23"),
     ]
     assert qamishli[0]["end"] == qamishli[1]["start"] == qamishli[0]["present_until"]
-    assert rows["ru-hmeimim"]["end"] is None and rows["ru-hmeimim"]["present_until"] is None
+    assert rows["ru-hmeimim-drawdown"]["end"] is None
+    assert rows["ru-hmeimim-drawdown"]["present_until"] is None
     assert {p["actor"] for p in rows.values()} == {"russia"}
 
 
@@ -157,7 +175,7 @@ def test_deployments_within_a_range_leave_out_what_ended_before_it(client: TestC
         "/api/v1/deployments", params={"start": "2026-02-01", "end": "2026-02-28"}
     )
     slugs = {f["properties"]["slug"] for f in response.json()["features"]}
-    assert "ru-hmeimim" in slugs
+    assert "ru-hmeimim-drawdown" in slugs
     assert "ru-qamishli-active" not in slugs and "ru-qamishli-drawdown" not in slugs
 
 
@@ -213,15 +231,15 @@ def test_bad_input_answers_422_naming_the_parameter(
 
 
 def test_a_month_precision_end_shows_through_that_month_as_uncertain(client: TestClient) -> None:
-    kobani = [
+    sarrin = [
         d
         for f in snapshot(client, date="2024-12-10", actor="russia")["features"]
-        if f["id"] == "kobani"
+        if f["id"] == "sarrin"
         for d in f["properties"]["deployments"]
     ]
-    assert kobani and all(d["end_precision"] == "month" for d in kobani)
-    assert all(d["dates_uncertain"] for d in kobani)
-    assert "kobani" not in sites_of(snapshot(client, date="2025-01-01", actor="russia"))
+    assert sarrin and all(d["end_precision"] == "month" for d in sarrin)
+    assert all(d["dates_uncertain"] for d in sarrin)
+    assert "sarrin" not in sites_of(snapshot(client, date="2025-01-01", actor="russia"))
     hmeimim = [
         d
         for f in snapshot(client, date="2024-12-10", actor="russia")["features"]

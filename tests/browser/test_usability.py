@@ -366,7 +366,10 @@ def test_sources_name_backed_records_in_words_not_slugs(ui: UI) -> None:
         "Russian helicopter group, Qamishli airport at Qamishli International Airport"
         " (drawing down, 23 Jan 2026–27 Jan 2026)"
     )
-    movement = page.locator(".backed li", has_text=re.compile(r"^\s*[A-F][1-6] movement")).first
+    movement = page.locator(
+        ".backed li",
+        has_text=re.compile(r"^\s*[A-F][1-6] (supports|disputes|context for) movement"),
+    ).first
     expect(movement).to_contain_text("→")
     # Every link names its record; the slug is only the small secondary text.
     texts = page.locator(".backed a").all_inner_texts()
