@@ -506,6 +506,7 @@ class Overview:
     counts: dict[str, int]
     sources_linked: int
     actors: list[Actor]
+    countries: list[tuple[str, int]]  # host country code and how many sites it has
 
 
 def dataset_overview(session: Session) -> Overview:
@@ -526,9 +527,15 @@ def dataset_overview(session: Session) -> Overview:
     linked = session.scalar(
         select(func.count()).select_from(Source).where(Source.url.is_not(None), Source.url != "")
     )
+    countries = session.execute(
+        select(func.coalesce(Site.country, "?"), func.count())
+        .group_by(func.coalesce(Site.country, "?"))
+        .order_by(func.count().desc())
+    )
     return Overview(
         span=dataset_span(session),
         counts=counts,
         sources_linked=linked or 0,
         actors=list_actors(session),
+        countries=[(str(code), int(n)) for code, n in countries],
     )

@@ -111,3 +111,28 @@ def test_unknown_page_is_an_html_404_but_unknown_api_path_is_json(client: TestCl
     api = client.get("/api/v1/no-such-thing")
     assert api.status_code == 404
     assert api.headers["content-type"].startswith("application/json")
+
+
+def test_sources_catalogue_names_originals_and_links(client: TestClient) -> None:
+    sources = {s["slug"]: s for s in client.get("/api/v1/sources").json()}
+    reprint = sources["reuters-moscowtimes-a91782"]
+    assert reprint["original"] == "reuters-2026-01-26"
+    assert reprint["url"].startswith("https://")
+    assert sources["reuters-2026-01-26"]["original"] is None
+    assert sources["reuters-2026-01-26"]["description"]
+    assert {"archive_url", "description", "original"} <= set(reprint)
+
+
+def test_citations_in_the_api_carry_stance_and_the_original_they_relay(
+    client: TestClient,
+) -> None:
+    site = client.get("/api/v1/sites/qamishli-airport").json()["properties"]
+    drawdown = next(d for d in site["deployments"] if d["slug"] == "ru-qamishli-drawdown")
+    stances = {c["stance"] for c in drawdown["citations"]}
+    assert {"supports", "disputes"} <= stances
+    assert drawdown["disputed"] and drawdown["disputing_count"] >= 1
+    relayed = [c for c in drawdown["citations"] if c["original"]]
+    assert relayed and all(c["original_publisher"] for c in relayed)
+    supporting = [c for c in drawdown["citations"] if c["stance"] == "supports"]
+    originals = {c["original"] or c["source"] for c in supporting}
+    assert drawdown["independent_sources"] == len(originals) < len(supporting)
