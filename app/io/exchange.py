@@ -502,26 +502,60 @@ def _check_references(dataset: Dataset, session: Session | None, problems: _Prob
             problems.add("citations.csv", row.line, "record", f"no {record_type} {slug!r}")
 
 
+def _cycle_text(cycle: list[str]) -> str:
+    """A cycle of relays for a message; a long one is shortened to its ends."""
+    names = [*cycle, cycle[0]]
+    if len(names) > 7:
+        names = [*names[:3], f"... ({len(cycle)} sources) ...", *names[-2:]]
+    return " -> ".join(names)
+
+
 def _check_originals(dataset: Dataset, problems: _Problems) -> None:
     """A source may relay another, but never itself, and the chain must reach an original."""
     rows = dataset.rows.get("sources.csv", [])
     relays = {r.values["slug"]: r.values["original"] for r in rows if r.values["original"]}
+    # Each source is walked once: it either reaches an original or is part of (or leads into) a
+    # cycle, which keeps a long hostile chain linear.
+    reaches: dict[str, bool] = {}
     for row in rows:
         slug, original = row.values["slug"], row.values["original"]
         if original is None:
             continue
         if original == slug:
             problems.add("sources.csv", row.line, "original", "a source cannot be its own original")
+            reaches[slug] = False
             continue
-        seen = [slug]
-        current: str | None = original
-        while current is not None:
-            if current in seen:
-                chain = " -> ".join([*seen, current])
-                problems.add("sources.csv", row.line, "original", f"goes round in a cycle: {chain}")
-                break
-            seen.append(current)
-            current = relays.get(current)
+        if slug not in reaches:
+            position = {slug: 0}
+            order = [slug]
+            current: str | None = original
+            verdict = True
+            while current is not None and current not in reaches:
+                if current in position:
+                    for member in order[position[current] :]:
+                        reaches[member] = False
+                    verdict = False
+                    break
+                position[current] = len(order)
+                order.append(current)
+                current = relays.get(current)
+            else:
+                verdict = current is None or reaches[current]
+            for member in order:
+                reaches.setdefault(member, verdict)
+        if not reaches[slug]:
+            cycle = [slug]
+            current = relays.get(slug)
+            seen = {slug}
+            while current is not None and current not in seen:
+                seen.add(current)
+                cycle.append(current)
+                current = relays.get(current)
+            if current == slug:
+                message = f"goes round in a cycle: {_cycle_text(cycle)}"
+            else:
+                message = f"leads into a cycle of relays at {current!r}, so it reaches no original"
+            problems.add("sources.csv", row.line, "original", message)
 
 
 def _check_takeovers(dataset: Dataset, problems: _Problems) -> None:

@@ -314,3 +314,19 @@ def test_the_bundled_dataset_passes_strict(sqlite_url: str, database: Database) 
     )
     assert result.exit_code == 0, result.output
     assert "warning" not in result.output
+
+
+def test_a_long_cycle_of_relays_is_reported_briefly(tmp_path: Path) -> None:
+    count_ = 2000
+    sources = SOURCES_HEADER + "wire,Wire,Report,B,https://example.org/a,,\n"
+    sources += "".join(
+        f"relay-{i},Relay,Copy,E,,,relay-{(i + 1) % count_}\n" for i in range(count_)
+    )
+    sources += "into,Blog,Copy,E,,,relay-7\n"
+    folder = write_dataset(tmp_path / "ds", **{"sources.csv": sources})
+    found = problems_of(folder)
+    assert found[0] == (
+        "sources.csv:3: original: goes round in a cycle: relay-0 -> relay-1 -> relay-2 -> ..."
+        " (2000 sources) ... -> relay-1999 -> relay-0"
+    )
+    assert all(len(problem) < 200 for problem in found)
