@@ -42,8 +42,8 @@ def test_drawdown_and_low_confidence_are_said_in_words(ui: UI) -> None:
     ui.open("/?date=2026-01-25&actor=russia")
     expect(site(ui, "qamishli-airport")).to_contain_text("drawing down")
     ui.open("/?date=2024-06-01&actor=russia")
-    # Tell Tamer rests on thin reporting: the list says so, not only the marker's outline.
-    expect(site(ui, "tell-tamer")).to_contain_text("low confidence")
+    # Shayrat rests on thin reporting: the list says so, not only the marker's outline.
+    expect(site(ui, "shayrat")).to_contain_text("low confidence")
 
 
 def test_choosing_a_site_in_the_list_opens_its_popup_with_dated_sources(ui: UI) -> None:
@@ -62,7 +62,7 @@ def test_choosing_a_site_in_the_list_opens_its_popup_with_dated_sources(ui: UI) 
 
 
 def test_enter_on_a_site_entry_opens_its_popup(ui: UI) -> None:
-    page = ui.open("/?date=2025-06-01&actor=russia")
+    page = ui.open("/?date=2020-06-01&actor=russia")
     site(ui, "hmeimim").focus()
     page.keyboard.press("Enter")
     expect(page.locator(".leaflet-popup-content")).to_contain_text("Hmeimim Air Base")
@@ -80,7 +80,7 @@ def test_unticking_russia_removes_russian_sites(ui: UI) -> None:
     assert "actor=united-states" in ui.query
     assert "actor=russia" not in ui.query
     # Qamishli airport stays: the SDF held it around the Russians.
-    expect(site(ui, "qamishli-airport")).to_contain_text("SDF fighters")
+    expect(site(ui, "qamishli-airport")).to_contain_text("SDF guard force")
     expect(site(ui, "qamishli-airport")).not_to_contain_text("Russian")
 
 
@@ -273,30 +273,31 @@ def test_the_qamishli_withdrawal_day_by_day(ui: UI) -> None:
 
 def test_an_end_known_to_the_month_lasts_the_month_with_dates_uncertain(ui: UI) -> None:
     page = ui.open("/?date=2024-11-30&actor=russia")
-    expect(site(ui, "kobani")).to_have_count(1)
-    expect(site(ui, "kobani")).not_to_contain_text("dates uncertain")
+    expect(site(ui, "sarrin")).to_have_count(1)
+    expect(site(ui, "sarrin")).not_to_contain_text("dates uncertain")
     ui.open("/?date=2024-12-10&actor=russia")
-    expect(site(ui, "kobani")).to_contain_text("dates uncertain")
+    expect(site(ui, "sarrin")).to_contain_text("dates uncertain")
     # Qamishli airport's dates are exact: the words are said only where they apply.
     expect(site(ui, "qamishli-airport")).not_to_contain_text("dates uncertain")
     ui.shot("map-2024-12-10-russia-dates-uncertain")
-    site(ui, "kobani").click()
+    site(ui, "sarrin").click()
     popup = page.locator(".leaflet-popup-content")
     expect(popup).to_contain_text("dates uncertain")
     expect(popup).to_contain_text("until Dec 2024 (end known only to the month)")
-    ui.shot("map-2024-12-10-russia-kobani-popup")
+    ui.shot("map-2024-12-10-russia-sarrin-popup")
     ui.open("/?date=2025-01-02&actor=russia")
-    expect(site(ui, "kobani")).to_have_count(0)
+    expect(site(ui, "sarrin")).to_have_count(0)
 
 
 def test_a_start_known_to_the_week_is_uncertain_for_that_week(ui: UI) -> None:
+    # The military police at Qamishli airport arrived in the week of 23 Oct 2019.
     ui.open("/?date=2019-10-22&actor=russia")
-    expect(site(ui, "tell-tamer")).to_have_count(0)
+    expect(site(ui, "qamishli-airport")).to_have_count(0)
     ui.open("/?date=2019-10-29&actor=russia")
-    expect(site(ui, "tell-tamer")).to_contain_text("dates uncertain")
+    expect(site(ui, "qamishli-airport")).to_contain_text("dates uncertain")
     ui.open("/?date=2019-10-30&actor=russia")
-    expect(site(ui, "tell-tamer")).not_to_contain_text("dates uncertain")
-    expect(site(ui, "tell-tamer")).to_contain_text("low confidence")
+    expect(site(ui, "qamishli-airport")).not_to_contain_text("dates uncertain")
+    expect(site(ui, "qamishli-airport")).to_contain_text("active")
 
 
 COMPARED_DATES = [
@@ -400,10 +401,11 @@ def test_low_confidence_is_said_in_the_unplaced_and_movement_lists(ui: UI) -> No
 
     page.route("**/api/v1/deployments", all_low)
     page.route("**/api/v1/movements", all_low)
+    ui.open("/?date=2024-12-18")
+    # Tell Samn has no coordinates and a Russian exit dated only to the week of 16 Dec 2024.
+    unplaced = page.locator('#unplaced-list [data-site="tell-samn"]')
+    expect(unplaced).to_contain_text("active, low confidence, dates uncertain")
     ui.open("/?date=2026-02-20")
-    # Kharab al-Jir has no coordinates and an evacuation dated only to February 2026.
-    unplaced = page.locator('#unplaced-list [data-site="kharab-al-jir"]')
-    expect(unplaced).to_contain_text("withdrawn, low confidence, dates uncertain")
     expect(page.locator('[data-movement="qamishli-to-hmeimim-2026-01"]')).to_contain_text(
         "low confidence"
     )

@@ -22,8 +22,10 @@ def test_site_page_shows_qamishli_active_from_2019_and_the_january_2026_drawdown
     expect(drawdown).to_contain_text("Shafaq News")
     expect(drawdown).to_contain_text("AFP")
     expect(drawdown.locator("abbr.grade").first).to_have_text(re.compile(r"^[A-F][1-6]$"))
-    # The presence timeline draws all three rows; the mini map's marker sits at its centre.
-    expect(page.locator(".presence-bar")).to_have_count(3)
+    # The presence timeline draws every row; the mini map's marker sits at its centre.
+    rows = page.locator("#deployments tbody tr")
+    expect(page.locator(".presence-bar")).to_have_count(rows.count())
+    assert rows.count() >= 3
     page.locator("#site-map").click()
     expect(page.locator("#site-map .leaflet-popup-content")).to_have_text(
         "Qamishli International Airport"
@@ -45,7 +47,8 @@ def test_site_table_sorts_by_a_column_heading(ui: UI) -> None:
     heading.get_by_role("button").click()
     expect(heading).to_have_attribute("aria-sort", "descending")
     first = page.locator("#deployments tbody tr").first
-    expect(first).to_have_attribute("data-deployment", "ru-qamishli-drawdown")
+    # The newest presence first: the Interior Ministry took the airport over on 4 Feb 2026.
+    expect(first).to_have_attribute("data-deployment", "sy-interior-qamishli-airport")
 
 
 def test_unknown_site_gets_a_404_page(ui: UI) -> None:
@@ -82,8 +85,9 @@ def test_sources_page_grades_each_source_and_names_what_it_backs(ui: UI) -> None
 def test_table_page_shows_the_state_with_download_links(ui: UI) -> None:
     page = ui.open("/table?date=2025-06-01&actor=russia")
     expect(page.locator("h1")).to_have_text("What was where on 1 Jun 2025")
-    expect(page.locator('tr[data-site="qamishli-airport"]')).to_contain_text("active")
+    expect(page.locator('tr[data-deployment="ru-qamishli-active"]')).to_contain_text("active")
     expect(page.locator('tr[data-site="hmeimim"]')).to_have_count(1)
+    expect(page.locator('tr[data-site="hmeimim"]')).to_contain_text("drawing down")
     expect(page.locator('tr[data-site="al-tanf"]')).to_have_count(0)
     csv_link = page.get_by_role("link", name="CSV", exact=True)
     expect(csv_link).to_have_attribute(
