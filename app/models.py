@@ -4,11 +4,15 @@ import datetime as dt
 from enum import StrEnum
 
 from sqlalchemy import (
+    JSON,
+    Boolean,
     CheckConstraint,
     Column,
     Date,
+    DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -310,3 +314,201 @@ class Citation(Base):
             if getattr(self, f"{kind}_id") is not None:
                 return kind
         raise ValueError("citation backs no record")
+
+
+# --- Editing: accounts, change sets under review, and the history of what was published ---------
+
+
+class Role(StrEnum):
+    """What an account may do; each role may do everything the roles before it may."""
+
+    contributor = "contributor"
+    editor = "editor"
+    admin = "admin"
+
+
+ROLE_RANK = {Role.contributor: 1, Role.editor: 2, Role.admin: 3}
+
+
+class ChangeStatus(StrEnum):
+    draft = "draft"
+    proposed = "proposed"
+    published = "published"
+    rejected = "rejected"
+
+
+class Action(StrEnum):
+    create = "create"
+    update = "update"
+    delete = "delete"
+
+
+# The entities a change set can touch, in the order a publish applies creations (a citation's
+# record and source must exist before it).
+ENTITIES = ("actor", "site", "force", "source", "deployment", "movement", "event", "citation")
+
+
+def utcnow() -> dt.datetime:
+    """Naive UTC: SQLite keeps no time zone, so every timestamp is stored as UTC without one."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class User(Base):
+    __tablename__ = "app_user"
+    __table_args__ = (
+        CheckConstraint("role IN ('contributor', 'editor', 'admin')", name="role_value"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), unique=True, index=True)
+    role: Mapped[str] = mapped_column(String(12))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    # A revoked account can neither sign in nor use a token until an admin enables it again.
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    def may(self, role: Role) -> bool:
+        return self.active and ROLE_RANK[Role(self.role)] >= ROLE_RANK[role]
+
+
+class ApiToken(Base):
+    """A bearer token; only its SHA-256 is kept, so a database leak gives no usable token."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class LoginSession(Base):
+    """A signed-in browser: the cookie holds a random key whose SHA-256 is this row's key."""
+
+    __tablename__ = "login_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class LoginFailure(Base):
+    """One failed sign-in, counted per account name and per address to slow guessing."""
+
+    __tablename__ = "login_failure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account: Mapped[str] = mapped_column(String(200), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
+class ChangeSet(Base):
+    """Operations proposed together with one comment; nothing reaches the data until published."""
+
+    __tablename__ = "change_set"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('draft', 'proposed', 'published', 'rejected')", name="status_value"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="RESTRICT"))
+    comment: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), default=ChangeStatus.draft.value, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    proposed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="RESTRICT"))
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # Set on the change set that undoes a published one.
+    reverts_id: Mapped[int | None] = mapped_column(ForeignKey("change_set.id", ondelete="SET NULL"))
+
+    author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="joined")
+    reviewer: Mapped[User | None] = relationship(foreign_keys=[reviewer_id], lazy="joined")
+    operations: Mapped[list["ChangeOperation"]] = relationship(
+        back_populates="change_set",
+        order_by="ChangeOperation.position",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+    )
+    comments: Mapped[list["ChangeComment"]] = relationship(
+        order_by="ChangeComment.id", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class ChangeOperation(Base):
+    """One create, update or delete, in exchange-format terms (docs/format.md columns as text).
+
+    `before` is the record as it was when the operation was added: at publish, a record that no
+    longer looks like it is a conflict, reported rather than overwritten.
+    """
+
+    __tablename__ = "change_operation"
+    __table_args__ = (
+        CheckConstraint("action IN ('create', 'update', 'delete')", name="action_value"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    change_set_id: Mapped[int] = mapped_column(
+        ForeignKey("change_set.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(8))
+    entity: Mapped[str] = mapped_column(String(12))
+    # The record's slug; a citation (which has none) is named by its id, or empty when created.
+    key: Mapped[str | None] = mapped_column(String(SLUG_LENGTH))
+    values: Mapped[dict] = mapped_column(JSON, default=dict)
+    before: Mapped[dict | None] = mapped_column(JSON)
+
+    change_set: Mapped[ChangeSet] = relationship(back_populates="operations", lazy="raise")
+
+
+class ChangeComment(Base):
+    __tablename__ = "change_comment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    change_set_id: Mapped[int] = mapped_column(
+        ForeignKey("change_set.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="RESTRICT"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    text: Mapped[str] = mapped_column(Text)
+
+    author: Mapped[User] = relationship(lazy="joined")
+
+
+class RecordChange(Base):
+    """History: one published operation, with the row before and after and who made it so."""
+
+    __tablename__ = "record_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    change_set_id: Mapped[int] = mapped_column(
+        ForeignKey("change_set.id", ondelete="RESTRICT"), index=True
+    )
+    action: Mapped[str] = mapped_column(String(8))
+    entity: Mapped[str] = mapped_column(String(12))
+    key: Mapped[str] = mapped_column(String(SLUG_LENGTH))
+    # The record a citation backs, so a record's history lists changes to its evidence too.
+    subject_type: Mapped[str] = mapped_column(String(12))
+    subject_key: Mapped[str] = mapped_column(String(SLUG_LENGTH))
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
+    proposed_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="RESTRICT"))
+    published_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="RESTRICT"))
+    published_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+    proposed_by: Mapped[User] = relationship(foreign_keys=[proposed_by_id], lazy="joined")
+    published_by: Mapped[User] = relationship(foreign_keys=[published_by_id], lazy="joined")
+
+
+Index("ix_record_change_subject", RecordChange.subject_type, RecordChange.subject_key)
