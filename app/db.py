@@ -1,7 +1,7 @@
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 # Milliseconds a writer waits for another writer's lock before SQLite gives up.
@@ -9,6 +9,9 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 
 
 def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # The driver's own transaction handling is switched off so that SQLAlchemy's "begin" event
+    # decides how a transaction starts (see _begin).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -16,10 +19,22 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _begin(connection: Connection) -> None:
+    """A writer that reads before it writes takes the write lock first (BEGIN IMMEDIATE).
+
+    Under WAL, a plain BEGIN that later tries to write after another writer committed fails at
+    once with "database is locked" instead of waiting; IMMEDIATE makes it wait its turn
+    (busy_timeout) and then read the other's committed work.
+    """
+    immediate = connection.get_execution_options().get("sqlite_immediate", False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _set_sqlite_pragmas)
+        event.listen(engine, "begin", _begin)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
@@ -31,9 +46,16 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        self.writer = sessionmaker(
+            self.engine.execution_options(sqlite_immediate=True), expire_on_commit=False
+        )
 
     def session(self) -> Session:
         return self.sessionmaker()
+
+    def write_session(self) -> Session:
+        """A session for read-then-write work (publishing, accounts): serialised on SQLite."""
+        return self.writer()
 
     def sessions(self) -> Iterator[Session]:
         with self.sessionmaker() as session:

@@ -74,3 +74,16 @@ def postgres_url() -> Iterator[str]:
     with admin.begin() as conn:
         conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     admin.dispose()
+
+
+@pytest.fixture
+def seeded_copy(seeded_url: str, tmp_path: Path) -> Iterator[Database]:
+    """A writable copy of the seeded database, for tests that change data."""
+    import shutil
+
+    source = Path(seeded_url.removeprefix("sqlite:///"))
+    target = tmp_path / "copy.db"
+    shutil.copyfile(source, target)
+    db = Database(f"sqlite:///{target}")
+    yield db
+    db.close()
