@@ -46,7 +46,12 @@ class ChangeError(Exception):
 
 
 class Forbidden(Exception):
-    """The user may not do this to this change set (wrong role, not the author, wrong state)."""
+    """The user may not do this to this change set (wrong role, not the author)."""
+
+
+class WrongState(Forbidden):
+    """The change set is not in a state that allows this (publishing a draft, editing a
+    published one)."""
 
 
 @dataclass(frozen=True)
@@ -190,7 +195,7 @@ def _editable(change_set: ChangeSet, user: User) -> None:
     if change_set.author_id != user.id:
         raise Forbidden("only the author of a change set may change it")
     if change_set.status not in (ChangeStatus.draft, ChangeStatus.proposed):
-        raise Forbidden(f"change set {change_set.id} is {change_set.status}; it cannot change")
+        raise WrongState(f"change set {change_set.id} is {change_set.status}; it cannot change")
 
 
 def add_operation(
@@ -372,7 +377,7 @@ def _may_review(change_set: ChangeSet, user: User, allow_self: bool) -> None:
     if change_set.author_id == user.id and not allow_self:
         raise Forbidden("an editor other than its author must review a change set")
     if change_set.status != ChangeStatus.proposed:
-        raise Forbidden(f"change set {change_set.id} is {change_set.status}, not proposed")
+        raise WrongState(f"change set {change_set.id} is {change_set.status}, not proposed")
 
 
 def reject(
@@ -509,7 +514,7 @@ def revert(session: Session, change_set: ChangeSet, user: User) -> ChangeSet:
     if not user.may(Role.editor):
         raise Forbidden("reverting needs an editor account")
     if change_set.status != ChangeStatus.published:
-        raise Forbidden(f"change set {change_set.id} is {change_set.status}, not published")
+        raise WrongState(f"change set {change_set.id} is {change_set.status}, not published")
     history = list(
         session.scalars(
             select(RecordChange)

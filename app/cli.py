@@ -1,6 +1,7 @@
 """The `orbat` command: serve, migrate, load and export datasets."""
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -9,15 +10,19 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from sqlalchemy import func, select
 from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.orm import Session
 
+from app import accounts
 from app.db import Database
 from app.io.exchange import DatasetError, Problem, apply_dataset, export_dataset, read_dataset
-from app.models import Deployment
+from app.models import ApiToken, Deployment, Role, User
 from app.settings import PROJECT_ROOT, get_settings
 
 app = typer.Typer(help="Orbat Map: military deployments over time, with their sources.")
 db_app = typer.Typer(help="Database schema.")
 app.add_typer(db_app, name="db")
+user_app = typer.Typer(help="Accounts: who may propose, publish and manage.")
+app.add_typer(user_app, name="user")
 err = Console(stderr=True)
 out = Console()
 
@@ -209,3 +214,155 @@ def serve_command(
     import uvicorn
 
     uvicorn.run("app.asgi:app", host=host, port=port, reload=reload)
+
+
+def _read_password(name: str) -> str:
+    """From a hidden prompt on a terminal, else the first line of standard input.
+
+    Never from an argument: arguments are visible to every user of the machine (ps) and stay in
+    shell history.
+    """
+    if sys.stdin.isatty():
+        first = typer.prompt(f"Password for {name}", hide_input=True)
+        again = typer.prompt("Repeat it", hide_input=True)
+        if first != again:
+            err.print("password: the two entries differ; nothing was changed")
+            raise typer.Exit(1)
+        return str(first)
+    line = sys.stdin.readline()
+    return line.rstrip("\r\n")
+
+
+def _with_user(database_url: str | None, name: str, action: Callable[[Session, User], str]) -> None:
+    database = Database(_url(database_url))
+    try:
+        with database.write_session() as session:
+            user = accounts.find_user(session, name)
+            if user is None:
+                err.print(f"NAME: no account named {name!r} (see `orbat user list`)", markup=False)
+                raise typer.Exit(1)
+            message = action(session, user)
+            session.commit()
+    finally:
+        database.close()
+    out.print(message, markup=False)
+
+
+@user_app.command("create")
+def user_create(
+    name: Annotated[str, typer.Argument(help="Account name: letters, digits, '.', '_', '-'.")],
+    role: Annotated[Role, typer.Option(help="What the account may do.")] = Role.contributor,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Create an account; the password is asked for (or read from standard input)."""
+    try:
+        accounts.check_name(name)
+        password = _read_password(name)
+        accounts.check_password(password)
+    except accounts.AccountError as exc:
+        err.print(str(exc), markup=False)
+        raise typer.Exit(1) from None
+    database = Database(_url(database_url))
+    try:
+        with database.write_session() as session:
+            accounts.create_user(session, name, role, password)
+            session.commit()
+    except accounts.AccountError as exc:
+        err.print(str(exc), markup=False)
+        raise typer.Exit(1) from None
+    finally:
+        database.close()
+    out.print(f"Created {role.value} account {name!r}.", markup=False)
+
+
+@user_app.command("password")
+def user_password(name: str, database_url: DatabaseOption = None) -> None:
+    """Set a new password (asked for, or read from standard input); signs the account out."""
+    password = _read_password(name)
+
+    def change(session: Session, user: User) -> str:
+        try:
+            accounts.set_password(session, user, password)
+        except accounts.AccountError as exc:
+            err.print(str(exc), markup=False)
+            raise typer.Exit(1) from None
+        return f"Password changed for {name!r}; its browser sessions were ended."
+
+    _with_user(database_url, name, change)
+
+
+@user_app.command("token")
+def user_token(name: str, database_url: DatabaseOption = None) -> None:
+    """Print a new API token for the account. It is shown once: only its hash is kept."""
+
+    def issue(session: Session, user: User) -> str:
+        if not user.active:
+            err.print(f"NAME: {name!r} is revoked; `orbat user enable` it first", markup=False)
+            raise typer.Exit(1)
+        return accounts.issue_token(session, user)
+
+    _with_user(database_url, name, issue)
+
+
+@user_app.command("revoke")
+def user_revoke(name: str, database_url: DatabaseOption = None) -> None:
+    """Lock the account out: its tokens and sessions stop working and it cannot sign in."""
+
+    def lock(session: Session, user: User) -> str:
+        count = accounts.revoke(session, user)
+        return f"Revoked {name!r}: {count} token(s) and every session ended; sign-in refused."
+
+    _with_user(database_url, name, lock)
+
+
+@user_app.command("enable")
+def user_enable(name: str, database_url: DatabaseOption = None) -> None:
+    """Let a revoked account sign in again (its old tokens stay revoked)."""
+
+    def enable(_session: Session, user: User) -> str:
+        user.active = True
+        return f"Enabled {name!r}."
+
+    _with_user(database_url, name, enable)
+
+
+@user_app.command("role")
+def user_role(
+    name: str,
+    role: Annotated[Role, typer.Argument(help="The new role.")],
+    database_url: DatabaseOption = None,
+) -> None:
+    """Change what an account may do."""
+
+    def change(_session: Session, user: User) -> str:
+        user.role = role.value
+        return f"{name!r} is now {role.value}."
+
+    _with_user(database_url, name, change)
+
+
+@user_app.command("list")
+def user_list(database_url: DatabaseOption = None) -> None:
+    """Accounts with their role and state (never a secret)."""
+    database = Database(_url(database_url))
+    try:
+        with database.session() as session:
+            users = list(session.scalars(select(User).order_by(User.name)))
+            tokens = dict(
+                session.execute(
+                    select(ApiToken.user_id, func.count())
+                    .where(ApiToken.revoked_at.is_(None))
+                    .group_by(ApiToken.user_id)
+                ).all()
+            )
+    finally:
+        database.close()
+    if not users:
+        out.print("No accounts yet: `orbat user create NAME --role admin`.")
+        return
+    for user in users:
+        state = "active" if user.active else "revoked"
+        out.print(
+            f"{user.name:<24} {user.role:<12} {state:<8} {tokens.get(user.id, 0)} token(s)",
+            markup=False,
+        )

@@ -9,9 +9,10 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
 from app import pages
-from app.api import catalogue, export, state
+from app.api import catalogue, changesets, export, state
 from app.api.errors import install_error_handlers
 from app.db import Database
+from app.limits import BodyLimit
 from app.settings import PROJECT_ROOT, Settings, get_settings
 
 
@@ -32,9 +33,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = Database(settings.database_url)
     install_error_handlers(app)
+    changesets.install_handlers(app)
+    app.add_middleware(
+        BodyLimit,
+        max_body_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
     app.include_router(state.router)
     app.include_router(catalogue.router)
     app.include_router(export.router)
+    app.include_router(changesets.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
 

@@ -320,14 +320,19 @@ class Citation(Base):
 
 
 class Role(StrEnum):
-    """What an account may do; each role may do everything the roles before it may."""
+    """What an account may do; each role may do everything the roles before it may.
 
+    A viewer account reads like an anonymous visitor (it exists so a team can list who has
+    access before granting more).
+    """
+
+    viewer = "viewer"
     contributor = "contributor"
     editor = "editor"
     admin = "admin"
 
 
-ROLE_RANK = {Role.contributor: 1, Role.editor: 2, Role.admin: 3}
+ROLE_RANK = {Role.viewer: 0, Role.contributor: 1, Role.editor: 2, Role.admin: 3}
 
 
 class ChangeStatus(StrEnum):
@@ -356,7 +361,7 @@ def utcnow() -> dt.datetime:
 class User(Base):
     __tablename__ = "app_user"
     __table_args__ = (
-        CheckConstraint("role IN ('contributor', 'editor', 'admin')", name="role_value"),
+        CheckConstraint("role IN ('viewer', 'contributor', 'editor', 'admin')", name="role_value"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

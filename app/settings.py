@@ -19,6 +19,19 @@ class Settings(BaseSettings):
     # Off for air-gapped use and for tests: the bundled basemap alone is drawn.
     remote_tiles: bool = True
     site_name: str = "Orbat Map"
+    # Only for a server reached over plain http from other machines: the session cookie then
+    # drops `Secure` and with it the `__Host-` prefix, which browsers only accept on secure
+    # cookies. Loopback (make run on 127.0.0.1) counts as secure to browsers and needs no change.
+    plain_http: bool = False
+    # A second person reviews every change; a small team may let editors publish their own.
+    allow_self_publish: bool = False
+    # Request bodies larger than these are refused with 413 before they are read.
+    max_body_bytes: int = 1024 * 1024
+    max_upload_bytes: int = 20 * 1024 * 1024
+
+    @property
+    def session_cookie(self) -> str:
+        return "orbat_session" if self.plain_http else "__Host-orbat_session"
 
 
 @lru_cache

@@ -344,6 +344,7 @@ def parse_record(
     """
     columns = {c.name: c for c in FILES[name]}
     values: dict[str, Any] = {}
+    already = len(problems.items)
     for column_name, cell in raw.items():
         column = columns.get(column_name)
         if column is None:
@@ -363,7 +364,9 @@ def parse_record(
         if column.name not in raw and column.required:
             problems.add(name, line, column.name, "is required")
         values.setdefault(column.name, None)
-    check_row(name, line, values, problems)
+    # Cross-column checks on a row whose cells failed would only repeat the cell's problem.
+    if len(problems.items) == already:
+        check_row(name, line, values, problems)
     return values
 
 

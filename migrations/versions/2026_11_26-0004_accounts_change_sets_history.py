@@ -1,4 +1,4 @@
-"""accounts change sets history
+"""Accounts, change sets under review, and the history of published changes
 
 Revision ID: 0004
 Revises: 0003
@@ -28,7 +28,8 @@ def upgrade() -> None:
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.CheckConstraint(
-            "role IN ('contributor', 'editor', 'admin')", name=op.f("ck_app_user_role_value")
+            "role IN ('viewer', 'contributor', 'editor', 'admin')",
+            name=op.f("ck_app_user_role_value"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_app_user")),
     )
