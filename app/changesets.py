@@ -22,6 +22,7 @@ from app.models import (
     ChangeOperation,
     ChangeSet,
     ChangeStatus,
+    Citation,
     RecordChange,
     Role,
     Stance,
@@ -605,3 +606,150 @@ def waiting_for_review(session: Session) -> list[ChangeSet]:
             .order_by(ChangeSet.proposed_at)
         )
     )
+
+
+def _text(value: Any) -> str:
+    """A parsed exchange value written back as the text an export would hold."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ";".join(sorted(value))
+    if isinstance(value, float):
+        return repr(value)
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())
+    return str(value)
+
+
+def _parents_first(rows: list[dict[str, str]], link: str) -> list[dict[str, str]]:
+    """Forces before their detachments, originals before their reprints: creation order."""
+    by_slug = {r["slug"]: r for r in rows}
+    done: set[str] = set()
+    ordered: list[dict[str, str]] = []
+    for row in rows:
+        chain = []
+        current: dict[str, str] | None = row
+        while current is not None and current["slug"] not in done:
+            chain.append(current)
+            done.add(current["slug"])
+            current = by_slug.get(current.get(link, ""))
+        ordered.extend(reversed(chain))
+    return ordered
+
+
+@dataclass
+class ImportCounts:
+    create: dict[str, int]
+    update: dict[str, int]
+    delete: dict[str, int]
+    unchanged: int
+
+
+def operations_from_dataset(
+    session: Session, rows: Mapping[str, list[dict[str, Any]]]
+) -> tuple[list[ChangeOperation], ImportCounts]:
+    """What importing a checked dataset would do, as change-set operations.
+
+    Like `orbat import`, records are matched by slug and added or updated, and the citations of
+    every record the upload cites are replaced by the upload's: the ones it no longer lists
+    become deletions.
+    """
+    slugs = Slugs(session)
+    ops: list[ChangeOperation] = []
+    counts = ImportCounts({}, {}, {}, 0)
+
+    def add(
+        action: Action, entity: str, key: str | None, values: dict, before: dict | None
+    ) -> None:
+        ops.append(
+            ChangeOperation(
+                position=len(ops) + 1,
+                action=action.value,
+                entity=entity,
+                key=key,
+                values=values,
+                before=before,
+            )
+        )
+        tally = getattr(counts, action.value)
+        tally[entity] = tally.get(entity, 0) + 1
+
+    links = {"force": "parent", "source": "original"}
+    for entity in ENTITIES:
+        if entity == "citation":
+            continue
+        texts = [{k: _text(v) for k, v in r.items()} for r in rows.get(FILE_OF[entity], [])]
+        if entity in links:
+            texts = _parents_first(texts, links[entity])
+        for text_row in texts:
+            record = find_record(session, entity, text_row["slug"])
+            if record is None:
+                add(Action.create, entity, text_row["slug"], text_row, None)
+                continue
+            before = row_of(entity, record, slugs)
+            changed = {k: v for k, v in text_row.items() if before.get(k, "") != v}
+            if changed:
+                add(Action.update, entity, text_row["slug"], changed, before)
+            else:
+                counts.unchanged += 1
+
+    uploaded = [{k: _text(v) for k, v in r.items()} for r in rows.get("citations.csv", [])]
+    cited = {(r["record_type"], r["record"]) for r in uploaded}
+    existing: dict[tuple[str, ...], list[tuple[str, dict[str, str]]]] = {}
+    for record_type, slug in sorted(cited):
+        record = find_record(session, record_type, slug)
+        if record is None:
+            continue
+        for citation in session.scalars(
+            select(Citation).where(getattr(Citation, f"{record_type}_id") == record.id)
+        ):
+            row = row_of("citation", citation, slugs)
+            existing.setdefault(tuple(row.values()), []).append((str(citation.id), row))
+    for row in uploaded:
+        same = existing.get(tuple(row[c] for c in CITATION_COLUMNS))
+        if same:
+            same.pop()
+            counts.unchanged += 1
+        else:
+            add(Action.create, "citation", None, row, None)
+    leftovers = [item for items in existing.values() for item in items]
+    # Deletions go first so a record's old evidence is gone before its new evidence arrives.
+    deletions = []
+    for key, row in sorted(leftovers, key=lambda item: int(item[0])):
+        deletions.append(
+            ChangeOperation(action=Action.delete.value, entity="citation", key=key, before=row)
+        )
+        counts.delete["citation"] = counts.delete.get("citation", 0) + 1
+    ops = deletions + ops
+    for position, op in enumerate(ops, start=1):
+        op.position = position
+    return ops, counts
+
+
+CITATION_COLUMNS = ("source", "record_type", "record", "stance", "credibility", "claim")
+
+
+def import_change_set(
+    session: Session, author: User, rows: Mapping[str, list[dict[str, Any]]], comment: str
+) -> tuple[ChangeSet, ImportCounts]:
+    """A draft change set holding what importing these (already checked) rows would do."""
+    change_set = create_change_set(session, author, comment)
+    ops, counts = operations_from_dataset(session, rows)
+    if len(ops) > MAX_IMPORT_OPERATIONS:
+        raise ChangeError(
+            [
+                Problem(
+                    "upload",
+                    None,
+                    None,
+                    f"would make {len(ops)} changes; a reviewed upload holds at most"
+                    f" {MAX_IMPORT_OPERATIONS} (use `orbat import` on the server for more)",
+                )
+            ]
+        )
+    change_set.operations.extend(ops)
+    session.flush()
+    return change_set, counts
+
+
+MAX_IMPORT_OPERATIONS = 20000

@@ -280,3 +280,69 @@ def test_review_and_revert_work_on_postgresql(pg_db):
     _publish(pg_db, undo_id, users["eddie"])
     with pg_db.session() as s:
         assert dataset_rows(s) == before
+
+
+def test_an_uploaded_dataset_becomes_a_change_set_that_publishes_to_the_same_rows(db, users):
+    from app.io.exchange import read_dataset
+
+    with db.session() as s:
+        rows = dataset_rows(s)
+    edited = {name: [dict(r) for r in table] for name, table in rows.items()}
+    drawdown = next(r for r in edited["deployments.csv"] if r["slug"] == DRAWDOWN)
+    drawdown["end"] = "2026-01-29"
+    edited["sources.csv"].append(
+        {
+            **{c: "" for c in edited["sources.csv"][0]},
+            "slug": "zz-new",
+            "publisher": "P",
+            "title": "T",
+            "reliability": "C",
+            "original": "",
+        }
+    )
+    edited["citations.csv"].append(
+        {
+            "source": "zz-new",
+            "record_type": "deployment",
+            "record": DRAWDOWN,
+            "stance": "supports",
+            "credibility": "3",
+            "claim": "c",
+        }
+    )
+    dropped = next(r for r in edited["citations.csv"] if r["record"] == "ru-qamishli-active")
+    edited["citations.csv"].remove(dropped)
+    folder = db.url.removeprefix("sqlite:///") + "-upload"
+    from pathlib import Path
+
+    from app.io.exchange import FILES, write_csv
+
+    Path(folder).mkdir()
+    for name, columns in FILES.items():
+        Path(folder, name).write_text(write_csv(edited[name], [c.name for c in columns]))
+    with db.write_session() as s:
+        dataset = read_dataset(Path(folder), s)
+        carla = s.get(User, users["carla"])
+        assert carla is not None
+        cs, counts = changesets.import_change_set(s, carla, dataset_values(dataset), "Upload")
+        assert counts.update == {"deployment": 1}
+        assert counts.create == {"source": 1, "citation": 1}
+        assert counts.delete == {"citation": 1}
+        changesets.propose(s, cs, carla)
+        s.commit()
+        cs_id = cs.id
+    assert _end_of(db, DRAWDOWN) == "2026-01-28"
+    _publish(db, cs_id, users["eddie"])
+    with db.session() as s:
+        after = dataset_rows(s)
+    assert after == {name: sorted_rows(name, table) for name, table in edited.items()}
+
+
+def dataset_values(dataset):
+    return {name: [row.values for row in table] for name, table in dataset.rows.items()}
+
+
+def sorted_rows(name, table):
+    if name == "citations.csv":
+        return sorted(table, key=lambda r: (r["record_type"], r["record"], r["source"], r["claim"]))
+    return sorted(table, key=lambda r: r["slug"])
