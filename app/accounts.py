@@ -7,6 +7,7 @@ index search).
 
 import datetime as dt
 import hashlib
+import math
 import re
 import secrets
 from dataclasses import dataclass
@@ -176,9 +177,10 @@ def _wait(session: Session, column: Any, value: str, now: dt.datetime) -> int:
         return max(1, int((oldest + FAILURE_WINDOW - now).total_seconds()) + 1)
     if count < FREE_FAILURES:
         return 0
-    delay = min(dt.timedelta(seconds=2 ** (count - FREE_FAILURES)), MAX_DELAY)
-    remaining = (last + delay - now).total_seconds()
-    return max(0, int(remaining) + (1 if remaining % 1 else 0))
+    # The exponent is capped before it is used: 2**50 seconds overflows a timedelta.
+    seconds = min(2 ** min(count - FREE_FAILURES, 20), MAX_DELAY.total_seconds())
+    remaining = (last + dt.timedelta(seconds=seconds) - now).total_seconds()
+    return max(0, math.ceil(remaining))
 
 
 def authenticate(session: Session, name: str, password: str, address: str) -> User | None:

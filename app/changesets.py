@@ -384,7 +384,12 @@ def _may_review(change_set: ChangeSet, user: User, allow_self: bool) -> None:
 def reject(
     session: Session, change_set: ChangeSet, user: User, reason: str, allow_self: bool = False
 ) -> None:
-    _may_review(change_set, user, allow_self or change_set.author_id == user.id)
+    """An editor rejects someone's proposal; an author may withdraw their own, whatever role."""
+    if change_set.author_id == user.id:
+        if change_set.status not in (ChangeStatus.draft, ChangeStatus.proposed):
+            raise WrongState(f"change set {change_set.id} is {change_set.status}")
+    else:
+        _may_review(change_set, user, allow_self)
     if reason.strip():
         comment_on(session, change_set, user, reason)
     change_set.status = ChangeStatus.rejected.value
