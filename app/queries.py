@@ -10,8 +10,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy import Select, func, literal_column, or_, select
+from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from app.models import (
     EVENT_KINDS,
@@ -527,10 +527,10 @@ def dataset_overview(session: Session) -> Overview:
     linked = session.scalar(
         select(func.count()).select_from(Source).where(Source.url.is_not(None), Source.url != "")
     )
+    # Grouped by the labelled column: PostgreSQL treats two bound "?" as different expressions.
+    country = func.coalesce(Site.country, literal_column("'?'")).label("country")
     countries = session.execute(
-        select(func.coalesce(Site.country, "?"), func.count())
-        .group_by(func.coalesce(Site.country, "?"))
-        .order_by(func.count().desc())
+        select(country, func.count()).group_by(country).order_by(func.count().desc())
     )
     return Overview(
         span=dataset_span(session),
@@ -539,3 +539,136 @@ def dataset_overview(session: Session) -> Overview:
         actors=list_actors(session),
         countries=[(str(code), int(n)) for code, n in countries],
     )
+
+
+# --- Questions the HTML pages ask -------------------------------------------------------------
+# Kept here rather than in app/pages so that page modules only route and assemble view data, and
+# so that each question can be answered (and tested) over a bare session. The wording of what
+# comes back (dates, statuses, links) stays with the pages: nothing here knows about the web.
+
+
+def default_date(session: Session) -> dt.date:
+    """Today, unless the dataset ends earlier (then its last day) or starts later."""
+    today = dt.date.today()
+    span = dataset_span(session)
+    if span is None:
+        return today
+    return min(max(today, span[0]), span[1])
+
+
+def unknown_actor_slugs(session: Session, slugs: Sequence[str]) -> list[str]:
+    """The given slugs that name no actor; a page lists them all rather than failing on one."""
+    try:
+        check_actor_slugs(session, slugs)
+    except UnknownSlugs as exc:
+        return exc.slugs
+    return []
+
+
+def distinct_sources(citations: Iterable[Citation]) -> list[Source]:
+    """Each cited source once, however often it is cited, the most reliable first."""
+    seen: dict[int, Source] = {}
+    for citation in citations:
+        seen.setdefault(citation.source_id, citation.source)
+    return sorted(seen.values(), key=lambda s: (s.reliability, s.publisher, s.title))
+
+
+def record_site_slugs(session: Session, record_type: str, ids: Sequence[int]) -> dict[int, str]:
+    """The site each record belongs to (deployments, movements by origin, events and sites)."""
+    if record_type == "deployment":
+        query = select(Deployment.id, Site.slug).join(Site, Deployment.site_id == Site.id)
+        query = query.where(Deployment.id.in_(ids))
+    elif record_type == "movement":
+        query = select(Movement.id, Site.slug).join(Site, Movement.from_site_id == Site.id)
+        query = query.where(Movement.id.in_(ids))
+    elif record_type == "event":
+        query = select(Event.id, Site.slug).join(Site, Event.site_id == Site.id)
+        query = query.where(Event.id.in_(ids))
+    elif record_type == "site":
+        query = select(Site.id, Site.slug).where(Site.id.in_(ids))
+    else:
+        return {}
+    return {row[0]: row[1] for row in session.execute(query)}
+
+
+def force_actor_slugs(session: Session, ids: Sequence[int]) -> dict[int, str]:
+    """The actor each force belongs to, by slug."""
+    rows = session.execute(
+        select(Force.id, Actor.slug)
+        .join(Actor, Force.actor_id == Actor.id)
+        .where(Force.id.in_(ids))
+    )
+    return {row[0]: row[1] for row in rows}
+
+
+@dataclass(frozen=True)
+class DeploymentName:
+    """What a deployment is called by: it has no name of its own, so whose, where, when."""
+
+    force: str
+    site: str
+    status: str
+    start_date: dt.date
+    start_precision: str
+    end_date: dt.date | None
+    end_precision: str | None
+
+
+def deployment_names(session: Session, ids: Sequence[int]) -> dict[int, DeploymentName]:
+    """The parts each deployment is named by, in one query (never one per row)."""
+    rows = session.execute(
+        select(
+            Deployment.id,
+            Force.name,
+            Site.name,
+            Deployment.status,
+            Deployment.start_date,
+            Deployment.start_precision,
+            Deployment.end_date,
+            Deployment.end_precision,
+        )
+        .join(Force, Deployment.force_id == Force.id)
+        .join(Site, Deployment.site_id == Site.id)
+        .where(Deployment.id.in_(ids))
+    )
+    return {row[0]: DeploymentName(*row[1:]) for row in rows}
+
+
+@dataclass(frozen=True)
+class MovementName:
+    """What a movement is called by: whose, from where, to where."""
+
+    force: str
+    origin: str
+    destination: str | None  # the destination site's name, when it is a known site
+    to_label: str | None  # the destination as the source words it, when it is not
+
+
+def movement_names(session: Session, ids: Sequence[int]) -> dict[int, MovementName]:
+    """The parts each movement is named by, in one query (never one per row)."""
+    origin, destination = aliased(Site), aliased(Site)
+    rows = session.execute(
+        select(Movement.id, Force.name, origin.name, destination.name, Movement.to_label)
+        .join(Force, Movement.force_id == Force.id)
+        .join(origin, Movement.from_site_id == origin.id)
+        .outerjoin(destination, Movement.to_site_id == destination.id)
+        .where(Movement.id.in_(ids))
+    )
+    return {row[0]: MovementName(*row[1:]) for row in rows}
+
+
+def record_names(session: Session, record_type: str, ids: Sequence[int]) -> dict[int, str]:
+    """Names of events, sites, forces and actors by id, in one query (never one per row).
+
+    Deployments and movements have no name column; see deployment_names and movement_names.
+    """
+    columns = {
+        "event": (Event.id, Event.title),
+        "site": (Site.id, Site.name),
+        "force": (Force.id, Force.name),
+        "actor": (Actor.id, Actor.name),
+    }.get(record_type)
+    if columns is None:
+        return {}
+    key, name = columns
+    return {row[0]: row[1] for row in session.execute(select(key, name).where(key.in_(ids)))}

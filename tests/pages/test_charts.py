@@ -5,7 +5,7 @@ import datetime as dt
 from sqlalchemy.orm import Session
 
 from app import queries
-from app.pages import month_ticks, sites_per_month, year_axis
+from app.pages.charts import month_ticks, sites_per_month, year_axis
 from tests import factories as f
 
 D = dt.date
@@ -37,7 +37,7 @@ def test_sites_per_month_skips_withdrawn_rows_and_stops_at_the_last_date(
 
 
 def test_an_exact_end_reads_as_the_last_day_there_and_a_coarse_one_as_its_period() -> None:
-    from app.pages import format_last_present
+    from app.pages.render import format_last_present
 
     assert format_last_present(D(2026, 1, 28), "day") == "27 Jan 2026"
     assert format_last_present(D(2024, 12, 1), "month") == "Dec 2024 (end known only to the month)"

@@ -1,0 +1,101 @@
+"""The table page: the map's state at a date as a plain table, with download links.
+
+It is the map's no-script twin, so it reads the same `date` and `actor` parameters; unlike the
+map it refuses a bad date, an unknown actor or a stray parameter with a 400, because a table that
+silently showed something else would be mistaken for the answer.
+"""
+
+import datetime as dt
+import re
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+
+from app import queries
+from app.deps import SessionDep
+from app.io import geojson
+from app.pages.render import ActorQuery, _error, _render
+
+router = APIRouter()
+
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _parse_date(value: str | None) -> dt.date | None:
+    """YYYY-MM-DD only: fromisoformat alone would also take 20260125 or 2026-W04."""
+    if not value:
+        return None
+    if not ISO_DATE.match(value):
+        raise ValueError(value)
+    return dt.date.fromisoformat(value)
+
+
+@router.get("/table", response_class=HTMLResponse)
+def read_table(
+    request: Request,
+    session: SessionDep,
+    date: Annotated[str | None, Query()] = None,
+    actor: ActorQuery = None,
+) -> HTMLResponse:
+    """The map's state at a date as a plain, sortable table, with download links."""
+    actors = queries.list_actors(session)
+    unknown_parameters = sorted(set(request.query_params) - {"date", "actor"})
+    if unknown_parameters:
+        return _error(
+            request,
+            400,
+            "Unknown parameter",
+            f"{unknown_parameters[0]}: this page takes only date and actor.",
+            actors=actors,
+        )
+    try:
+        on = _parse_date(date) or queries.default_date(session)
+    except ValueError:
+        return _error(
+            request,
+            400,
+            "Not a date",
+            f"date: “{date}” is not a date; write it as YYYY-MM-DD, e.g. 2026-01-25.",
+            actors=actors,
+        )
+    slugs = [s for s in (actor or []) if s]
+    # No `actor` at all means every actor; `actor=` with no slug (the map with none ticked) means
+    # none, as on the map.
+    none_selected = actor is not None and not slugs
+    unknown = queries.unknown_actor_slugs(session, slugs)
+    if unknown:
+        return _error(
+            request,
+            400,
+            "Unknown actor",
+            "actor: no actor with the id " + ", ".join(f"“{s}”" for s in unknown) + ".",
+            actors=actors,
+        )
+    deployments = [] if none_selected else queries.state_at(session, on, actors=slugs)
+    citations = queries.citations_for(session, deployment=[d.id for d in deployments])
+    chosen = [("actor", "")] if none_selected else [("actor", s) for s in slugs]
+    params = urlencode([("date", on.isoformat()), *chosen])
+    return _render(
+        request,
+        "table.html",
+        {
+            "title": "Table",
+            "on": on,
+            "actors": actors,
+            "selected": set(slugs),
+            "none_selected": none_selected,
+            "deployments": deployments,
+            "summaries": {d.id: citations.summary("deployment", d.id) for d in deployments},
+            "shown": {
+                d.id: queries.shown_confidence(
+                    d.confidence, citations.get(("deployment", d.id), [])
+                )
+                for d in deployments
+            },
+            "uncertain": {d.id: geojson.dates_uncertain(d, on) for d in deployments},
+            "params": params,
+            "span": queries.dataset_span(session),
+        },
+    )
