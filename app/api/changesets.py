@@ -17,6 +17,7 @@ from app.auth import AuthError, Caller, ContributorDep, EditorDep, WriteSessionD
 from app.changesets import ChangeError, Conflict, Forbidden, WrongState
 from app.deps import SessionDep
 from app.models import ENTITIES, ChangeOperation, ChangeSet, ChangeStatus, RecordChange
+from app.preview import PreviewError
 
 router = APIRouter(prefix="/api/v1", tags=["editing"])
 
@@ -450,6 +451,15 @@ def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(NotFound)
     async def not_found(_request: Request, exc: NotFound) -> Response:
         return _plain_answer(404, str(exc))
+
+    @app.exception_handler(PreviewError)
+    async def preview_error(request: Request, exc: PreviewError) -> Response:
+        if _is_page(request):
+            from app.pages.render import _error
+
+            return _error(request, 422, "Cannot preview", exc.message)
+        item = {"loc": ["query", "preview"], "msg": exc.message, "type": "value_error"}
+        return _problems_answer(422, [item])
 
     @app.exception_handler(Conflict)
     async def conflict(_request: Request, exc: Conflict) -> Response:

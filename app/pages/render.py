@@ -154,6 +154,8 @@ def _render(
 ) -> HTMLResponse:
     context.setdefault("site_name", _settings(request).site_name)
     context.setdefault("me", signed_in(request))
+    preview = request.query_params.get("preview")
+    context.setdefault("preview", preview if preview and preview.isdigit() else None)
     context.setdefault("nav", name.removesuffix(".html"))
     return templates.TemplateResponse(request, name, context, status_code=status_code)
 
