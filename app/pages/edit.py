@@ -124,7 +124,7 @@ COLUMN_TEXT: dict[str, tuple[str, str]] = {
     "sidc": ("Symbol code (SIDC)", "MIL-STD-2525, if known."),
     "force": ("Force", "The force's id."),
     "site": ("Site", "The site's id."),
-    "start": ("Start", "First day present (YYYY-MM-DD)."),
+    "start": ("Start", "First day present."),
     "start_precision": ("Start known to the", "A month is written as its first day."),
     "end": ("End", "First day no longer present; empty while still there."),
     "end_precision": ("End known to the", "Required when End is given."),
@@ -139,7 +139,7 @@ COLUMN_TEXT: dict[str, tuple[str, str]] = {
     "from_site": ("From site", "The site's id."),
     "to_site": ("To site", "Empty when the destination is off the map."),
     "to_label": ("Destination name", "When To site is empty, e.g. Russia."),
-    "date": ("Date", "The day, or the first day of the period (YYYY-MM-DD)."),
+    "date": ("Date", "The day, or the first day of the period."),
     "date_precision": ("Date known to the", ""),
     "title": ("Title", ""),
     "actors": ("Actors", "Actor ids separated by ;"),
@@ -150,7 +150,7 @@ COLUMN_TEXT: dict[str, tuple[str, str]] = {
         " description.",
     ),
     "archive_url": ("Archived copy", "A copy in a web archive, https:// only."),
-    "published": ("Published", "Publication date (YYYY-MM-DD)."),
+    "published": ("Published", "Publication date."),
     "reliability": ("Reliability of the source", "Admiralty grade of the source as a whole."),
     "scale": ("Scale", "ACLED's source scale."),
     "original": (
@@ -165,7 +165,7 @@ COLUMN_TEXT: dict[str, tuple[str, str]] = {
     "claim": ("What the source says", "One sentence, in our own words."),
 }
 ENTITY_TEXT: dict[tuple[str, str], tuple[str, str]] = {
-    ("movement", "start"): ("Start", "First day of the move (YYYY-MM-DD)."),
+    ("movement", "start"): ("Start", "First day of the move."),
     ("movement", "end"): ("End", "The day the move was over; empty when not known."),
     ("movement", "description"): ("What moved", ""),
     ("event", "site"): ("Site", "The id of the site where it happened, if any."),
@@ -225,6 +225,12 @@ class Field:
         return "text"
 
     @property
+    def rows(self) -> int:
+        """A text area tall enough for what it holds, within reason."""
+        lines = sum(1 + len(line) // 90 for line in self.value.split("\n"))
+        return min(12, max(3, lines))
+
+    @property
     def unknown_choice(self) -> bool:
         """A submitted value that is none of the options: shown as its own option, not lost."""
         return bool(
@@ -248,7 +254,8 @@ class Errors:
 
     def add(self, field_id: str, label: str, message: str) -> None:
         self.by_field.setdefault(field_id, []).append(message)
-        self.summary.append((field_id, f"{label}: {message}"))
+        joined = f"{label} {message}" if message.startswith("is ") else f"{label}: {message}"
+        self.summary.append((field_id, joined))
 
     def __bool__(self) -> bool:
         return bool(self.summary)
@@ -406,6 +413,8 @@ class Builder:
 
     def where(self, part: str, column: str | None) -> tuple[str, str]:
         """The field (id) and its label for a problem in one part of the form."""
+        if part == "deleted":
+            return "citers", f"Deleting this {self.entity}"
         if part == "record":
             if column in columns_of(self.entity):
                 return f"record-{column}", text_of(self.entity, column)[0]
@@ -596,9 +605,10 @@ def record_form(
     record_fields = [
         make_field(entity, "record", c, sub.record.get(c, ""), errors) for c in columns_of(entity)
     ]
-    if key is not None:
-        record_fields[0].readonly = True
-        record_fields[0].hint = "An id cannot change; propose deleting the record instead."
+    for f in record_fields:
+        if key is not None and f.id == "record-slug":
+            f.readonly = True
+            f.hint = "An id cannot change; propose deleting the record instead."
     evidence = cites_evidence(entity)
     source_fields = (
         [
@@ -755,7 +765,8 @@ def submit_record_change(
     now = row_of(entity, record, Slugs(session))
     if not any(sub.was.values()):
         sub.was = dict(now)
-    sub.record["slug"] = key
+    if "slug" in sub.record:
+        sub.record["slug"] = key
     change_set_id, errors = submit_record(session, caller, entity, key, sub)
     if change_set_id is not None:
         return RedirectResponse(f"/changesets/{change_set_id}", status_code=303)
@@ -893,7 +904,7 @@ def submit_delete(
     if withdraw:
         for citation_id in own_citations(session, entity, record):
             build.add("citations", "delete", "citation", str(citation_id))
-    build.add("record", "delete", entity, key)
+    build.add("deleted", "delete", entity, key)
     change_set_id, errors = _finish(session, caller, build, draft)
     if change_set_id is not None:
         return RedirectResponse(f"/changesets/{change_set_id}", status_code=303)

@@ -22,6 +22,7 @@ from app import changesets
 from app.auth import Caller, ContributorDep, EditorDep, WriteSessionDep
 from app.changesets import ChangeError, Conflict, ConflictItem, Forbidden, WrongState
 from app.models import (
+    ENTITIES,
     Action,
     ChangeComment,
     ChangeOperation,
@@ -127,7 +128,7 @@ def allowed(cs: ChangeSet, user: User, allow_self: bool) -> Allowed:
         remove=author and editable,
         publish=editor and proposed and (not author or allow_self),
         reject=editor and proposed and not author,
-        withdraw=editor and proposed and author,
+        withdraw=author and editable,
         revert=editor and cs.status == ChangeStatus.published,
     )
 
@@ -430,6 +431,8 @@ def summaries(session: Session, ids: list[int]) -> dict[int, tuple[int, str]]:
     ).all()
     parts: dict[int, dict[str, list[str]]] = {}
     counts: dict[int, int] = {}
+    order = {entity: i for i, entity in enumerate(ENTITIES)}
+    rows = sorted(rows, key=lambda r: order.get(r[2], len(order)))
     for cs_id, action, entity, n, key in rows:
         counts[cs_id] = counts.get(cs_id, 0) + n
         if n == 1 and key and entity != "citation":
