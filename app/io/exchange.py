@@ -9,11 +9,14 @@ import csv
 import io
 import zipfile
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
+from app.io.archive import ArchiveProblem, read_folder_file, read_members
+from app.io.csv_safety import neutralise, restore
 from app.models import (
     ENTITIES,
     RECORD_TYPES,
@@ -48,34 +51,50 @@ __all__ = [
 ]
 
 
-def _open_texts(path: Path) -> dict[str, str]:
+@dataclass(frozen=True)
+class Limits:
+    """How much of a dataset is read before it is refused: a zip may claim anything."""
+
+    member_bytes: int = 512 * 1024 * 1024
+    total_bytes: int = 2 * 1024 * 1024 * 1024
+    members: int = 1000
+
+
+# The command line is run by the server's operator on their own files; uploads get WEB_LIMITS.
+SHELL_LIMITS = Limits()
+WEB_LIMITS = Limits(member_bytes=50 * 1024 * 1024, total_bytes=200 * 1024 * 1024, members=100)
+
+
+def _open_texts(path: Path, limits: Limits) -> dict[str, str]:
     """The CSV texts of a dataset folder or zip, by file name."""
-    texts: dict[str, str] = {}
     if path.is_dir():
-        for name in FILES:
-            file = path / name
-            if file.exists():
-                texts[name] = file.read_bytes().decode("utf-8-sig")
-        return texts
+        return {
+            name: read_folder_file(path / name, limits.member_bytes)
+            for name in FILES
+            if (path / name).exists()
+        }
     if path.suffix.lower() == ".zip" and path.is_file():
-        with zipfile.ZipFile(path) as archive:
-            for member in archive.namelist():
-                name = member.rsplit("/", 1)[-1]
-                if name in FILES:
-                    texts[name] = archive.read(member).decode("utf-8-sig")
-        return texts
+        return read_members(
+            path,
+            set(FILES),
+            max_member_bytes=limits.member_bytes,
+            max_total_bytes=limits.total_bytes,
+            max_members=limits.members,
+        )
     raise DatasetError([Problem(str(path), None, None, "is neither a folder nor a .zip file")])
 
 
-def read_dataset(path: Path, session: Session | None = None) -> Dataset:
+def read_dataset(
+    path: Path, session: Session | None = None, limits: Limits = SHELL_LIMITS
+) -> Dataset:
     """Parse and check a dataset; raise DatasetError listing its problems.
 
     With a session, references may also point at records already in the database.
     """
     try:
-        texts = _open_texts(path)
-    except (UnicodeDecodeError, zipfile.BadZipFile) as exc:
-        raise DatasetError([Problem(str(path), None, None, f"cannot be read: {exc}")]) from None
+        texts = _open_texts(path, limits)
+    except ArchiveProblem as exc:
+        raise DatasetError([Problem(exc.file, exc.line, None, exc.message)]) from None
     problems = Problems()
     dataset = Dataset()
     for name in FILES:
@@ -125,7 +144,8 @@ def _parse_file(name: str, text: str, problems: Problems) -> Iterator[Row]:
             if len(cells) != len(header):
                 problems.add(name, line, None, f"has {len(cells)} cells, the header {len(header)}")
                 continue
-            raw = dict(zip(header, cells, strict=True))
+            # An export guards cells a spreadsheet would run as formulas; reading undoes that.
+            raw = {h: restore(cell) for h, cell in zip(header, cells, strict=True)}
             values = parse_record(name, line, raw, problems)
             slug = values.get("slug")
             if slug is not None:
@@ -226,7 +246,7 @@ def write_csv(rows: list[dict[str, str]], columns: list[str]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({k: neutralise(v) for k, v in row.items()} for row in rows)
     return buffer.getvalue()
 
 

@@ -304,3 +304,31 @@ def test_export_of_the_bundled_dataset_holds_every_field_of_its_files(
     exported, bundled = parsed(tmp_path / "out"), parsed(DATASET)
     for name in FILES:
         assert exported[name] == bundled[name], name
+
+
+def test_export_guards_formula_cells_and_reimport_gives_them_back(
+    database: Database, tmp_path: Path
+) -> None:
+    hostile = '=HYPERLINK("http://evil.example","x")'
+    folder = write_dataset(
+        tmp_path / "in",
+        **{
+            "sources.csv": "slug,publisher,title,reliability\n"
+            f'wire,@Wire,"{hostile.replace(chr(34), chr(34) * 2)}",B\n',
+            "sites.csv": (
+                "slug,name,kind,lat,lon,geo_precision\nport,+Port,naval_base,34.9,-3.5,1\n"
+            ),
+        },
+    )
+    load(database, folder)
+    out = tmp_path / "out"
+    with database.session() as session:
+        export_dataset(session, out)
+    sources = (out / "sources.csv").read_text()
+    sites = (out / "sites.csv").read_text()
+    assert "'=HYPERLINK" in sources and "'@Wire" in sources
+    assert "'+Port" in sites
+    # A negative longitude is a number, not a formula: it stays as it is.
+    assert ",-3.5,1," in sites
+    assert parsed(out)["sources.csv"] == parsed(folder)["sources.csv"]
+    assert parsed(out)["sites.csv"] == parsed(folder)["sites.csv"]
