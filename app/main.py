@@ -9,9 +9,10 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
 from app import pages
-from app.api import catalogue, changesets, export, state
+from app.api import catalogue, changesets, docs, export, state
 from app.api.errors import install_error_handlers
 from app.db import Database
+from app.headers import SecurityHeaders
 from app.limits import BodyLimit
 from app.settings import PROJECT_ROOT, Settings, get_settings
 
@@ -29,6 +30,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Orbat Map",
         summary="Military deployments over time: who was where, when, and which sources say so.",
         version="0.1.0",
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.db = Database(settings.database_url)
@@ -39,9 +42,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_body_bytes=settings.max_body_bytes,
         max_upload_bytes=settings.max_upload_bytes,
     )
+    app.add_middleware(SecurityHeaders, settings=settings)
     app.include_router(state.router)
     app.include_router(catalogue.router)
     app.include_router(export.router)
+    app.include_router(docs.router)
     app.include_router(changesets.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")

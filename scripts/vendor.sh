@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fetch the browser libraries and the offline basemap into static/vendor/.
+# Fetch the browser libraries, the offline basemap and the API docs' viewers into static/vendor/.
 #
 # The results are committed, so the app never needs this script at run time; it exists so anyone
 # can check that the committed files are exactly these pinned releases (and redo them on an
@@ -15,6 +15,8 @@ PACKAGES=(
   "leaflet@1.9.4 84c65a256e50657896f54c33bd857b6849ebe94c817803be818bf32a3dde0b77"
   "topojson-client@3.1.0 889fadb422f6236d0f8337a236ce6499f258b75e44b81733b13bd971067322bf"
   "world-atlas@2.0.2 032e7765f2ce00edaeafec23ff22bc3b77e42987c257da944cc585b452c05b97"
+  "swagger-ui-dist@5.35.0 1b8e891893404ea4c3558b6a87e2a3e494e7eedba41168c2ece5800a391a6ea6"
+  "redoc@2.5.4 44922df4d0eb45c1b066c09ec251e6bd9bd7ded16bc69e87613337b9d911a56e"
 )
 
 command -v npm >/dev/null || { echo "vendor.sh: npm is needed (apt-get install npm)" >&2; exit 1; }
@@ -40,7 +42,8 @@ for entry in "${PACKAGES[@]}"; do
 done
 
 rm -rf "$DEST"
-mkdir -p "$DEST/leaflet/images" "$DEST/topojson-client" "$DEST/world-atlas"
+mkdir -p "$DEST/leaflet/images" "$DEST/topojson-client" "$DEST/world-atlas" "$DEST/swagger-ui" \
+  "$DEST/redoc"
 
 cp "$WORK/leaflet/dist/leaflet.js" "$WORK/leaflet/dist/leaflet.css" "$WORK/leaflet/LICENSE" \
   "$DEST/leaflet/"
@@ -54,6 +57,26 @@ cp "$WORK/topojson-client/dist/topojson-client.min.js" "$WORK/topojson-client/LI
 # Natural Earth 1:50m country outlines (public domain), as TopoJSON; converted in the browser.
 cp "$WORK/world-atlas/countries-50m.json" "$WORK/world-atlas/LICENSE" "$DEST/world-atlas/"
 
+# /docs and /redoc, served from here rather than a CDN: no request leaves the server, and the
+# pages run under the same Content-Security-Policy as the rest (see app/headers.py).
+cp "$WORK/swagger-ui-dist/swagger-ui-bundle.js" "$WORK/swagger-ui-dist/swagger-ui-bundle.js.LICENSE.txt" \
+  "$WORK/swagger-ui-dist/swagger-ui.css" "$WORK/swagger-ui-dist/LICENSE" \
+  "$WORK/swagger-ui-dist/NOTICE" "$DEST/swagger-ui/"
+sed -i '/^\/\*# sourceMappingURL=.*\*\/$/d' "$DEST/swagger-ui/swagger-ui.css"
+cp "$WORK/redoc/bundles/redoc.standalone.js" "$WORK/redoc/bundles/redoc.standalone.js.LICENSE.txt" \
+  "$WORK/redoc/LICENSE" "$DEST/redoc/"
+sed -i '/^\/\/# sourceMappingURL=/d' "$DEST/redoc/redoc.standalone.js"
+# ReDoc always shows Redocly's logo from their CDN; an empty data: image fails to load, and ReDoc
+# then drops the <img>, keeping only the "API docs by Redocly" text link.
+logo="https://cdn.redoc.ly/redoc/logo-mini.svg"
+grep -q "$logo" "$DEST/redoc/redoc.standalone.js" ||
+  { echo "vendor.sh: redoc no longer loads $logo; review the patch below" >&2; exit 1; }
+sed -i "s#$logo#data:,#" "$DEST/redoc/redoc.standalone.js"
+if grep -Eo 'https://cdn[.a-z]*/[^"]*\.(svg|png|js|css|woff2?)' "$DEST/redoc/redoc.standalone.js"; then
+  echo "vendor.sh: redoc loads something else from a CDN (above)" >&2
+  exit 1
+fi
+
 cat > "$DEST/README.md" <<EOF
 # Vendored files
 
@@ -64,6 +87,8 @@ Written by \`scripts/vendor.sh\`; do not edit by hand.
 | leaflet 1.9.4 | leaflet/leaflet.js, leaflet.css, images/ | BSD-2-Clause (leaflet/LICENSE) |
 | topojson-client 3.1.0 | topojson-client/topojson-client.min.js | ISC (topojson-client/LICENSE) |
 | world-atlas 2.0.2 | world-atlas/countries-50m.json (Natural Earth 1:50m, public domain) | ISC (world-atlas/LICENSE) |
+| swagger-ui-dist 5.35.0 | swagger-ui/swagger-ui-bundle.js, swagger-ui.css (for /docs) | Apache-2.0 (swagger-ui/LICENSE, NOTICE; bundled: swagger-ui-bundle.js.LICENSE.txt) |
+| redoc 2.5.4 | redoc/redoc.standalone.js (for /redoc) | MIT (redoc/LICENSE; bundled: redoc.standalone.js.LICENSE.txt) |
 EOF
 
 (cd "$DEST" && find . -type f ! -name SHA256SUMS | LC_ALL=C sort | xargs sha256sum > SHA256SUMS)

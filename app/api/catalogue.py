@@ -1,15 +1,19 @@
 """The catalogues: sites, actors, forces, sources; one site's whole history."""
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Path
 
 from app import queries
-from app.deps import ActorFilter, SessionDep, reject_unknown_parameters
+from app.api.errors import ERROR_RESPONSES, NOT_FOUND_RESPONSE
+from app.deps import ActorFilter, SessionDep, Slug, reject_unknown_parameters
 from app.io import geojson
 
 router = APIRouter(
-    prefix="/api/v1", tags=["catalogue"], dependencies=[Depends(reject_unknown_parameters)]
+    prefix="/api/v1",
+    tags=["catalogue"],
+    dependencies=[Depends(reject_unknown_parameters)],
+    responses=ERROR_RESPONSES,
 )
 
 
@@ -22,9 +26,11 @@ def read_sites(session: SessionDep) -> dict[str, Any]:
 @router.get(
     "/sites/{slug}",
     summary="One site with its full presence history (GeoJSON Feature)",
-    responses={404: {"description": "No site with that slug"}},
+    responses=NOT_FOUND_RESPONSE,
 )
-def read_site(session: SessionDep, slug: str) -> dict[str, Any]:
+def read_site(
+    session: SessionDep, slug: Annotated[Slug, Path(description="The site's slug.")]
+) -> dict[str, Any]:
     """A site, every deployment there, movements to or from it and events at it, with sources."""
     history = queries.site_history(session, slug)
     if history is None:

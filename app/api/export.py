@@ -1,7 +1,6 @@
 """Downloads: deployments, movements and events as CSV or GeoJSON, with the map's filters."""
 
 import csv
-import datetime as dt
 import io
 import json
 from typing import Annotated, Any, Literal
@@ -9,21 +8,49 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Response
 
 from app import queries
+from app.api.errors import ERROR_RESPONSES
 from app.deps import (
     ActorFilter,
     BadParameter,
     BBoxFilter,
     DateRange,
+    EventKinds,
+    IsoDate,
     SessionDep,
     reject_unknown_parameters,
 )
 from app.io import geojson
+from app.io.csv_safety import neutralise
 
 router = APIRouter(
-    prefix="/export", tags=["export"], dependencies=[Depends(reject_unknown_parameters)]
+    prefix="/export",
+    tags=["export"],
+    dependencies=[Depends(reject_unknown_parameters)],
+    responses=ERROR_RESPONSES,
 )
 
 Format = Literal["csv", "geojson"]
+
+# The answer is a file, not JSON: say which, so a client (or Schemathesis) knows what to expect.
+FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "`.csv`: one row per record, with a header line. "
+        "`.geojson`: a FeatureCollection.",
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            "application/geo+json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["type", "features"],
+                    "properties": {
+                        "type": {"type": "string", "enum": ["FeatureCollection"]},
+                        "features": {"type": "array", "items": {"type": "object"}},
+                    },
+                }
+            },
+        },
+    }
+}
 
 
 def _file(features: list[dict[str, Any]], name: str, fmt: str) -> Response:
@@ -56,11 +83,19 @@ def _csv(features: list[dict[str, Any]]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns or ["slug"], lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows(
+        {key: neutralise(value) if isinstance(value, str) else value for key, value in row.items()}
+        for row in rows
+    )
     return buffer.getvalue()
 
 
-@router.get("/deployments.{fmt}", summary="Deployments as CSV or GeoJSON")
+@router.get(
+    "/deployments.{fmt}",
+    summary="Deployments as CSV or GeoJSON",
+    response_class=Response,
+    responses=FILE_RESPONSES,
+)
 def export_deployments(
     session: SessionDep,
     fmt: Format,
@@ -68,7 +103,7 @@ def export_deployments(
     bbox: BBoxFilter,
     period: DateRange,
     date: Annotated[
-        dt.date | None, Query(description="Only what was present on this day (a snapshot).")
+        IsoDate | None, Query(description="Only what was present on this day (a snapshot).")
     ] = None,
 ) -> Response:
     """One row per deployment interval; with `date`, only those present on that day."""
@@ -83,7 +118,12 @@ def export_deployments(
     return _file(features, "deployments", fmt)
 
 
-@router.get("/movements.{fmt}", summary="Movements as CSV or GeoJSON")
+@router.get(
+    "/movements.{fmt}",
+    summary="Movements as CSV or GeoJSON",
+    response_class=Response,
+    responses=FILE_RESPONSES,
+)
 def export_movements(
     session: SessionDep, fmt: Format, actors: ActorFilter, period: DateRange
 ) -> Response:
@@ -94,13 +134,18 @@ def export_movements(
     return _file(features, "movements", fmt)
 
 
-@router.get("/events.{fmt}", summary="Events as CSV or GeoJSON")
+@router.get(
+    "/events.{fmt}",
+    summary="Events as CSV or GeoJSON",
+    response_class=Response,
+    responses=FILE_RESPONSES,
+)
 def export_events(
     session: SessionDep,
     fmt: Format,
     actors: ActorFilter,
     period: DateRange,
-    kind: Annotated[list[str] | None, Query(description="Event kind; repeatable.")] = None,
+    kind: Annotated[EventKinds | None, Query(description="Event kind; repeatable.")] = None,
 ) -> Response:
     """One row per event dated in [start, end]."""
     kinds = kind or []

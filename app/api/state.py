@@ -6,11 +6,23 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query
 
 from app import queries
-from app.deps import ActorFilter, BBoxFilter, DateRange, SessionDep, reject_unknown_parameters
+from app.api.errors import ERROR_RESPONSES
+from app.deps import (
+    ActorFilter,
+    BBoxFilter,
+    DateRange,
+    EventKinds,
+    IsoDate,
+    SessionDep,
+    reject_unknown_parameters,
+)
 from app.io import geojson
 
 router = APIRouter(
-    prefix="/api/v1", tags=["state"], dependencies=[Depends(reject_unknown_parameters)]
+    prefix="/api/v1",
+    tags=["state"],
+    dependencies=[Depends(reject_unknown_parameters)],
+    responses=ERROR_RESPONSES,
 )
 
 
@@ -19,7 +31,7 @@ def read_snapshot(
     session: SessionDep,
     actors: ActorFilter,
     bbox: BBoxFilter,
-    date: Annotated[dt.date | None, Query(description="The day; default today.")] = None,
+    date: Annotated[IsoDate | None, Query(description="The day; default today.")] = None,
 ) -> dict[str, Any]:
     """One Point per site with at least one deployment present on the date, with citations."""
     on = date or dt.date.today()
@@ -58,7 +70,7 @@ def read_events(
     session: SessionDep,
     actors: ActorFilter,
     period: DateRange,
-    kind: Annotated[list[str] | None, Query(description="Event kind; repeatable.")] = None,
+    kind: Annotated[EventKinds | None, Query(description="Event kind; repeatable.")] = None,
 ) -> dict[str, Any]:
     """Events dated in [start, end]; those without a located site have a null geometry."""
     kinds = kind or []
