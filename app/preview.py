@@ -24,7 +24,9 @@ class PreviewError(ValueError):
 
 
 def preview_session(request: Request, value: str) -> Iterator[Session]:
-    with request.app.state.db.session() as session:
+    # A preview writes (then rolls back), so on SQLite it takes the write lock up front like any
+    # writer: the map's parallel requests then queue instead of failing with "database is locked".
+    with request.app.state.db.write_session() as session:
         caller = caller_of(request, session)
         if caller is None:
             raise AuthError(401, "sign in to preview a change set")
