@@ -84,6 +84,13 @@ def install_error_handlers(app: FastAPI) -> None:
         allowed = _allowed_methods(request) if exc.status_code == 405 else None
         if allowed:
             exc.headers = {**(exc.headers or {}), "Allow": allowed}
+        if exc.status_code == 413:
+            # Same shape as every other refusal of a write: `detail` and a `message` for people.
+            return JSONResponse(
+                {"detail": exc.detail, "message": exc.detail},
+                status_code=413,
+                headers=exc.headers,
+            )
         return await http_exception_handler(request, exc)
 
     @app.exception_handler(RequestValidationError)

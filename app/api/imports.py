@@ -63,14 +63,26 @@ class ImportRefusal(BaseModel):
     message: str = Field(description="Every problem in one line, for people.")
 
 
+class TooLarge(BaseModel):
+    detail: str
+    message: str | None = None
+
+
 RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: WRITE_ERRORS[status] for status in (401, 403, 413)
-} | {
+    201: {"description": "The change set made from the upload, with the dry run's report"},
+    401: WRITE_ERRORS[401],
+    403: WRITE_ERRORS[403],
+    # Refused before the body is read when Content-Length says too much; a body sent in chunks
+    # is cut off while it is read, and that answer may lack `message`.
+    413: {
+        "model": TooLarge,
+        "description": "The upload is larger than the server takes (settings.max_upload_bytes)",
+    },
     422: {
         "model": ImportRefusal,
         "description": "The upload is not a readable dataset, has problems, or changes nothing;"
         " nothing was written",
-    }
+    },
 }
 
 

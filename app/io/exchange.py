@@ -125,6 +125,9 @@ def _parse_file(name: str, text: str, problems: Problems) -> Iterator[Row]:
         problems.add(name, 1, None, f"not valid CSV: {exc}")
         return
     header = [h.strip() for h in header]
+    # Problems are collected across files; only this file's header decides whether its rows
+    # can be read, so one broken file does not hide the problems of the next.
+    before = len(problems.items)
     for column_name in header:
         if column_name not in columns:
             problems.add(name, 1, column_name, "unknown column")
@@ -133,7 +136,7 @@ def _parse_file(name: str, text: str, problems: Problems) -> Iterator[Row]:
             problems.add(name, 1, column.name, "required column is missing")
     if len(set(header)) != len(header):
         problems.add(name, 1, None, "a column appears twice")
-    if problems:
+    if len(problems.items) > before:
         return
     seen: dict[str, int] = {}
     try:

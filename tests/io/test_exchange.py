@@ -332,3 +332,17 @@ def test_export_guards_formula_cells_and_reimport_gives_them_back(
     assert ",-3.5,1," in sites
     assert parsed(out)["sources.csv"] == parsed(folder)["sources.csv"]
     assert parsed(out)["sites.csv"] == parsed(folder)["sites.csv"]
+
+
+def test_problems_in_several_files_are_all_reported(tmp_path: Path) -> None:
+    folder = write_dataset(
+        tmp_path / "broken",
+        **{
+            "actors.csv": "slug,name,kind,color\nred,Red State,state,red\n",
+            "sites.csv": "slug,name,kind,lat,lon\nport,Port,naval_base,95,35.87\n",
+        },
+    )
+    with pytest.raises(DatasetError) as caught:
+        read_dataset(folder)
+    where = {(p.file, p.column) for p in caught.value.problems}
+    assert ("actors.csv", "color") in where and ("sites.csv", "lat") in where
