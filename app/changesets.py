@@ -29,7 +29,16 @@ from app.models import (
     User,
     utcnow,
 )
-from app.records import FILE_OF, Slugs, citers_of, find_record, record_key, row_of, write_record
+from app.records import (
+    FILE_OF,
+    Slugs,
+    bump_data_version,
+    citers_of,
+    find_record,
+    record_key,
+    row_of,
+    write_record,
+)
 from app.validation import FILES, Problem, Problems, check_record_references, parse_record
 
 # Records that make a claim about the world: none may be created without a supporting source.
@@ -503,6 +512,7 @@ def publish(
     if conflicts:
         raise Conflict(conflicts)
     changes = _apply(session, change_set, user)
+    bump_data_version(session)
     change_set.status = ChangeStatus.published.value
     change_set.reviewer_id = user.id
     change_set.reviewed_at = utcnow()

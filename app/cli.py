@@ -80,7 +80,7 @@ def load(
 
     Warnings are appended to `warnings` when given; `strict` makes them problems instead.
     """
-    with database.session() as session:
+    with database.write_session() as session:
         dataset = read_dataset(path, session)
         if strict and dataset.warnings:
             raise DatasetError(dataset.warnings)

@@ -45,7 +45,15 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
-        self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        # A request reads one snapshot of the data even while a publish or import commits
+        # between its queries. SQLite gives that to any transaction (WAL, and _begin opens one
+        # before the first read); PostgreSQL's default READ COMMITTED would see each statement
+        # afresh, so readers ask for REPEATABLE READ. Writers keep READ COMMITTED: they
+        # serialise on locks and must see what the writer before them committed.
+        reader = self.engine
+        if self.engine.dialect.name == "postgresql":
+            reader = self.engine.execution_options(isolation_level="REPEATABLE READ")
+        self.sessionmaker = sessionmaker(reader, expire_on_commit=False)
         self.writer = sessionmaker(
             self.engine.execution_options(sqlite_immediate=True), expire_on_commit=False
         )

@@ -5,12 +5,14 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
 from app import pages
 from app.api import catalogue, changesets, docs, export, imports, state
 from app.api.errors import install_error_handlers
+from app.caching import DataVersionETags
 from app.db import Database
 from app.headers import SecurityHeaders
 from app.limits import BodyLimit
@@ -42,6 +44,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_body_bytes=settings.max_body_bytes,
         max_upload_bytes=settings.max_upload_bytes,
     )
+    # Large answers (the map loads every interval) travel compressed; the ETag layer sits inside
+    # it so that a 304 is answered before anything is compressed.
+    app.add_middleware(DataVersionETags, database=app.state.db)
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(SecurityHeaders, settings=settings)
     app.include_router(state.router)
     app.include_router(catalogue.router)

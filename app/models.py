@@ -517,3 +517,13 @@ class RecordChange(Base):
 
 
 Index("ix_record_change_subject", RecordChange.subject_type, RecordChange.subject_key)
+
+
+class DataVersion(Base):
+    """One row counting writes to the published data; read answers carry it as their ETag."""
+
+    __tablename__ = "data_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    changed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

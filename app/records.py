@@ -9,7 +9,7 @@ records) or is filled in bulk first (an import or export touches all of them).
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from app.models import (
@@ -18,6 +18,7 @@ from app.models import (
     Actor,
     Base,
     Citation,
+    DataVersion,
     Deployment,
     Event,
     Force,
@@ -25,6 +26,7 @@ from app.models import (
     Site,
     Source,
     event_actor,
+    utcnow,
 )
 
 MODEL_OF: dict[str, type[Base]] = {
@@ -366,3 +368,16 @@ def citers_of(session: Session, entity: str, record: Any) -> list[str]:
             ),
         )
     return found
+
+
+def bump_data_version(session: Session) -> None:
+    """Every write to published data calls this in its transaction, so cached answers expire."""
+    session.execute(
+        update(DataVersion)
+        .where(DataVersion.id == 1)
+        .values(version=DataVersion.version + 1, changed_at=utcnow())
+    )
+
+
+def data_version(session: Session) -> int:
+    return session.scalar(select(DataVersion.version).where(DataVersion.id == 1)) or 0

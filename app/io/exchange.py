@@ -23,7 +23,7 @@ from app.models import (
     Citation,
     Event,
 )
-from app.records import FILE_OF, MODEL_OF, Slugs, fields_of, row_of, write_record
+from app.records import FILE_OF, MODEL_OF, Slugs, bump_data_version, fields_of, row_of, write_record
 from app.validation import (
     FILES,
     Dataset,
@@ -209,6 +209,7 @@ def apply_dataset(
         step(1)
     session.flush()
     counts["citations.csv"] = len(dataset.rows["citations.csv"])
+    bump_data_version(session)
     return counts
 
 
