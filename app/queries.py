@@ -6,6 +6,7 @@ an open end is present forever.
 """
 
 import datetime as dt
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -428,8 +429,19 @@ def shown_confidence(recorded: str, citations: Sequence[Citation]) -> str:
     return recorded
 
 
+def natural_key(text: str) -> tuple:
+    """Sort key reading digit runs as numbers and ignoring case: "Actor 2" before "Actor 10"."""
+    return tuple(
+        (0, int(part), "") if part.isdigit() else (1, 0, part.casefold())
+        for part in re.split(r"(\d+)", text)
+        if part
+    )
+
+
 def list_actors(session: Session) -> list[Actor]:
-    return list(session.scalars(select(Actor).order_by(Actor.name)))
+    # Sorted here rather than in SQL: collations differ between SQLite and PostgreSQL and
+    # neither orders numbers inside names naturally. Actors are few.
+    return sorted(session.scalars(select(Actor)), key=lambda a: natural_key(a.name))
 
 
 def list_sites(session: Session) -> list[Site]:

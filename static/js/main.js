@@ -37,6 +37,8 @@ import { onStateChange, readState, tableHref, writeState } from "./state.js";
 import { TimeControl } from "./time-control.js";
 
 const L = window.L;
+// Names sort as people read them: "Site 2" before "Site 10", accents and case aside.
+const byName = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" });
 const app = document.getElementById("app");
 const config = app.dataset;
 const $ = (id) => document.getElementById(id);
@@ -175,7 +177,7 @@ function sitesAt(date, chosen) {
     }
     site.deployments.push({ ...d, uncertain: presence.uncertain });
   }
-  return [...bySite.values()].sort((a, b) => a.name.localeCompare(b.name));
+  return [...bySite.values()].sort((a, b) => byName.compare(a.name, b.name));
 }
 
 // The day the window's months are counted back from. Nothing is recorded after the dataset's last

@@ -237,3 +237,12 @@ def test_best_grade_is_one_real_citation_not_a_mix(session: Session, world: dict
     found = queries.citations_for(session, deployment=[w["forever"].id])
     summary = queries.summarize(found[("deployment", w["forever"].id)])
     assert (summary.best_reliability, summary.best_credibility) == ("A", 6)
+
+
+def test_actors_are_listed_in_natural_order(session) -> None:
+    from app.queries import list_actors
+    from tests import factories
+
+    for name in ("Actor 10", "actor 2", "Actor 1", "Beta"):
+        factories.actor(session, name=name)
+    assert [a.name for a in list_actors(session)] == ["Actor 1", "actor 2", "Actor 10", "Beta"]
