@@ -404,3 +404,49 @@ def user_list(database_url: DatabaseOption = None) -> None:
             f"{user.name:<24} {user.role:<12} {state:<8} {tokens.get(user.id, 0)} token(s)",
             markup=False,
         )
+
+
+@app.command("demo-data")
+def demo_data_command(
+    path: Annotated[Path, typer.Argument(help="Folder to write, or a path ending in .zip.")],
+    sites: Annotated[int | None, typer.Option(help="Sites (default: the preset's).")] = None,
+    forces: Annotated[int | None, typer.Option(help="Forces (default: the preset's).")] = None,
+    deployments: Annotated[
+        int | None, typer.Option(help="Deployments (default: the preset's).")
+    ] = None,
+    movements: Annotated[
+        int | None, typer.Option(help="Movements (default: the preset's).")
+    ] = None,
+    events: Annotated[int | None, typer.Option(help="Events (default: the preset's).")] = None,
+    actors: Annotated[int | None, typer.Option(help="Actors (default: the preset's).")] = None,
+    seed: Annotated[int, typer.Option(help="The same seed writes the same files.")] = 1,
+    preset: Annotated[
+        str,
+        typer.Option(
+            help="Sizes to start from: small (Syria-sized), theatre (100,000 deployments)"
+            " or world (1,000,000)."
+        ),
+    ] = "small",
+) -> None:
+    """Write a synthetic dataset (invented actors, no real states) in the exchange format."""
+    from app.io.demo import PRESETS, preset_with, write_demo
+
+    if preset not in PRESETS:
+        err.print(f"--preset: {preset!r} is not one of {', '.join(PRESETS)}", markup=False)
+        raise typer.Exit(2)
+    try:
+        chosen = preset_with(
+            PRESETS[preset],
+            actors=actors,
+            sites=sites,
+            forces=forces,
+            deployments=deployments,
+            movements=movements,
+            events=events,
+        )
+        counts = write_demo(path, chosen, seed)
+    except ValueError as exc:
+        err.print(str(exc), markup=False)
+        raise typer.Exit(2) from None
+    summary = ", ".join(f"{n} {name.removesuffix('.csv')}" for name, n in counts.items())
+    out.print(f"Wrote {path}: {summary}", markup=False)
