@@ -184,16 +184,24 @@ def apply_dataset(
             query = query.options(selectinload(Event.actors))
         existing = {obj.slug: obj for obj in session.scalars(query)}  # type: ignore[attr-defined]
         link = self_links.get(entity)
-        for row in dataset.rows[filename]:
-            values = {**row.values, link: None} if link else row.values
-            write_record(session, entity, values, slugs, existing.get(row.values["slug"]), False)
-            step(1)
+        written = {}
+        # Without autoflush: a lookup inside the loop (an event's actors) would otherwise flush
+        # the pending rows one at a time, which made a 100,000-row import several times slower.
+        with session.no_autoflush:
+            for row in dataset.rows[filename]:
+                slug = row.values["slug"]
+                values = {**row.values, link: None} if link else row.values
+                written[slug] = write_record(
+                    session, entity, values, slugs, existing.get(slug), flush=False
+                )
+                step(1)
+        session.flush()
         if link:
             slugs.fill(entity)
             for row in dataset.rows[filename]:
-                record = session.get(model, slugs.id(entity, row.values["slug"]))
-                setattr(record, f"{link}_id", slugs.id(entity, row.values[link]))
-        session.flush()
+                target = slugs.id(entity, row.values[link])
+                setattr(written[row.values["slug"]], f"{link}_id", target)
+            session.flush()
         counts[filename] = len(dataset.rows[filename])
     for kind in RECORD_TYPES:
         slugs.fill(kind)
