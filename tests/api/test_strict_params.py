@@ -14,7 +14,7 @@ from app.main import create_app
 from app.settings import Settings
 
 
-def refused(client: TestClient, path: str, params: dict | list, name: str) -> dict:
+def check_refused(client: TestClient, path: str, params: dict | list, name: str) -> dict:
     response = client.get(path, params=params)
     assert response.status_code == 422, response.text
     body = response.json()
@@ -57,7 +57,7 @@ DATE_PARAMETERS = [
 def test_a_date_that_is_not_yyyy_mm_dd_is_refused_naming_the_parameter(
     client: TestClient, path: str, name: str, value: str
 ) -> None:
-    refused(client, path, {name: value}, name)
+    check_refused(client, path, {name: value}, name)
 
 
 @pytest.mark.parametrize("value", ["2020-02-29", "0001-01-01", "9999-12-31", "2026-01-27"])
@@ -100,7 +100,7 @@ def test_the_schema_states_the_date_rule_the_server_applies(client: TestClient) 
 def test_a_repeated_single_valued_parameter_is_refused_not_last_one_wins(
     client: TestClient, path: str, params: list, name: str
 ) -> None:
-    body = refused(client, path, params, name)
+    body = check_refused(client, path, params, name)
     assert "given 2 times" in body["message"]
 
 
@@ -130,7 +130,7 @@ def test_filters_that_take_a_list_may_repeat(client: TestClient) -> None:
     ],
 )
 def test_a_bbox_must_be_four_plain_decimals(client: TestClient, bbox: str) -> None:
-    refused(client, "/api/v1/snapshot", {"bbox": bbox}, "bbox")
+    check_refused(client, "/api/v1/snapshot", {"bbox": bbox}, "bbox")
     assert not re.fullmatch(BBOX_PATTERN, bbox)
 
 

@@ -9,7 +9,7 @@ from app.models import Actor
 from app.records import bump_data_version, data_version
 
 
-def _reader_keeps_its_snapshot(db: Database) -> None:
+def check_reader_keeps_its_snapshot(db: Database) -> None:
     with db.session() as reader:
         version = data_version(reader)
         actors = reader.scalar(select(func.count()).select_from(Actor))
@@ -25,7 +25,7 @@ def _reader_keeps_its_snapshot(db: Database) -> None:
 
 
 def test_a_sqlite_reader_keeps_one_snapshot(database: Database) -> None:
-    _reader_keeps_its_snapshot(database)
+    check_reader_keeps_its_snapshot(database)
 
 
 @pytest.fixture
@@ -37,4 +37,4 @@ def pg_database(postgres_url: str):
 
 
 def test_a_postgresql_reader_keeps_one_snapshot(pg_database: Database) -> None:
-    _reader_keeps_its_snapshot(pg_database)
+    check_reader_keeps_its_snapshot(pg_database)
