@@ -25,6 +25,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 CACHEABLE = (
     "/api/v1/snapshot",
+    "/api/v1/map/",
     "/api/v1/deployments",
     "/api/v1/movements",
     "/api/v1/events",

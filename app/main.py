@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
 from app import pages
-from app.api import catalogue, changesets, docs, export, imports, state
+from app.api import catalogue, changesets, docs, export, imports, mapdata, state
 from app.api.errors import install_error_handlers
 from app.caching import DataVersionETags
 from app.db import Database
@@ -50,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(SecurityHeaders, settings=settings)
     app.include_router(state.router)
+    app.include_router(mapdata.router)
     app.include_router(catalogue.router)
     app.include_router(export.router)
     app.include_router(docs.router)

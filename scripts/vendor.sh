@@ -17,6 +17,7 @@ PACKAGES=(
   "world-atlas@2.0.2 032e7765f2ce00edaeafec23ff22bc3b77e42987c257da944cc585b452c05b97"
   "swagger-ui-dist@5.35.0 1b8e891893404ea4c3558b6a87e2a3e494e7eedba41168c2ece5800a391a6ea6"
   "redoc@2.5.4 44922df4d0eb45c1b066c09ec251e6bd9bd7ded16bc69e87613337b9d911a56e"
+  "supercluster@8.0.1 9cc3a18707e07453270c5e0b1d2ec2419af03f1794b8c8ca7ac4e33d61f78673"
 )
 
 command -v npm >/dev/null || { echo "vendor.sh: npm is needed (apt-get install npm)" >&2; exit 1; }
@@ -43,13 +44,16 @@ done
 
 rm -rf "$DEST"
 mkdir -p "$DEST/leaflet/images" "$DEST/topojson-client" "$DEST/world-atlas" "$DEST/swagger-ui" \
-  "$DEST/redoc"
+  "$DEST/redoc" "$DEST/supercluster"
 
 cp "$WORK/leaflet/dist/leaflet.js" "$WORK/leaflet/dist/leaflet.css" "$WORK/leaflet/LICENSE" \
   "$DEST/leaflet/"
 cp "$WORK/leaflet/dist/images/"*.png "$DEST/leaflet/images/"
 # The source map is not shipped; drop the comment so a browser's devtools do not ask for it.
 sed -i '/^\/\/# sourceMappingURL=/d' "$DEST/leaflet/leaflet.js"
+
+# Clustering for the map at low zoom; the UMD build bundles its one dependency (kdbush, ISC).
+cp "$WORK/supercluster/dist/supercluster.min.js" "$WORK/supercluster/LICENSE" "$DEST/supercluster/"
 
 cp "$WORK/topojson-client/dist/topojson-client.min.js" "$WORK/topojson-client/LICENSE" \
   "$DEST/topojson-client/"
@@ -89,6 +93,7 @@ Written by \`scripts/vendor.sh\`; do not edit by hand.
 | world-atlas 2.0.2 | world-atlas/countries-50m.json (Natural Earth 1:50m, public domain) | ISC (world-atlas/LICENSE) |
 | swagger-ui-dist 5.35.0 | swagger-ui/swagger-ui-bundle.js, swagger-ui.css (for /docs) | Apache-2.0 (swagger-ui/LICENSE, NOTICE; bundled: swagger-ui-bundle.js.LICENSE.txt) |
 | redoc 2.5.4 | redoc/redoc.standalone.js (for /redoc) | MIT (redoc/LICENSE; bundled: redoc.standalone.js.LICENSE.txt) |
+| supercluster 8.0.1 | supercluster/supercluster.min.js (bundles kdbush 4) | ISC (supercluster/LICENSE) |
 EOF
 
 (cd "$DEST" && find . -type f ! -name SHA256SUMS | LC_ALL=C sort | xargs sha256sum > SHA256SUMS)

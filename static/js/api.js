@@ -1,5 +1,6 @@
-// Fetches from the JSON API. The map asks for whole intervals once and works out any date itself,
-// so dragging the slider never waits on the network.
+// Fetches from the JSON API. The map asks for a catalogue of names and one year of intervals at a
+// time (app/map_index.py) and works out any date inside a loaded year itself, so dragging the
+// slider never waits on the network; a card's notes and sources come when it is opened.
 
 // A reviewer's preview (?preview=N on the page) reads every answer with that change set applied.
 const preview = new URLSearchParams(window.location.search).get("preview");
@@ -19,10 +20,17 @@ async function getJSON(path, params = {}) {
 
 export const fetchActors = () => getJSON("/api/v1/actors");
 
-// No start/end: every interval the dataset holds.
-export const fetchDeployments = () => getJSON("/api/v1/deployments");
-export const fetchMovements = () => getJSON("/api/v1/movements");
-export const fetchEvents = () => getJSON("/api/v1/events");
+export const fetchCatalogue = () => getJSON("/api/v1/map/catalogue");
+export const fetchYear = (year) => getJSON(`/api/v1/map/years/${Number(year)}`);
+
+// actors === null means all.
+export const fetchSiteOn = (slug, date, actors) =>
+  getJSON(`/api/v1/map/sites/${encodeURIComponent(slug)}`, {
+    date,
+    ...(actors ? { actor: actors } : {}),
+  });
+export const fetchMovement = (slug) => getJSON(`/api/v1/map/movements/${encodeURIComponent(slug)}`);
+export const fetchEvent = (slug) => getJSON(`/api/v1/map/events/${encodeURIComponent(slug)}`);
 
 // actors === null means all; an empty list never reaches here (nothing to count).
 export const fetchTimeline = (actors) =>

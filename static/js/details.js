@@ -104,6 +104,10 @@ const STANCE_HEADINGS = [
 // Citations grouped by stance, under a line that counts independent originals; `record` carries
 // the server's summary (sources_text, disputed) when there is one.
 export function citationList(citations, record = {}) {
+  // A card drawn from the map's index before its sources have arrived (see withEvidence).
+  if (citations === undefined) {
+    return h("p", { class: "loading-sources", role: "status" }, "Loading notes and sources…");
+  }
   if (!citations || citations.length === 0) {
     return h("p", { class: "no-sources" }, "No source cited: not shown as fact.");
   }
@@ -157,7 +161,7 @@ function deploymentItem(d) {
       d.disputed ? [" · ", disputedBadge()] : null,
       d.single_sourced ? [" · ", singleSourcedBadge()] : null,
     ),
-    h("p", {}, formatSpan(d.start, d.start_precision, d.end, d.end_precision)),
+    d.start ? h("p", {}, formatSpan(d.start, d.start_precision, d.end, d.end_precision)) : null,
     d.strength ? h("p", {}, "Strength: ", d.strength) : null,
     d.note ? h("p", { class: "note" }, d.note) : null,
     citationList(d.citations, d),
@@ -237,6 +241,26 @@ export function eventCard(e, actorsBySlug, { headingLevel = 3 } = {}) {
     e.description ? h("p", {}, e.description) : null,
     citationList(e.citations, e),
   );
+}
+
+// @function withEvidence(card: HTMLElement, full: Promise, build: (record) => HTMLElement, onSwap?): HTMLElement
+// The card drawn at once from what the map holds, replaced in place by the whole record (notes,
+// strength, sources) when it arrives; `onSwap` lets a popup re-measure itself.
+export function withEvidence(card, full, build, onSwap = () => {}) {
+  const holder = h("div", { class: "card-holder" }, card);
+  full
+    .then((record) => {
+      holder.replaceChildren(build(record));
+      onSwap();
+    })
+    .catch((error) => {
+      holder.querySelector(".loading-sources")?.remove();
+      holder.append(
+        h("p", { class: "notice", role: "alert" }, `Sources could not be loaded (${error.message}).`),
+      );
+      onSwap();
+    });
+  return holder;
 }
 
 export function showDetails(section, card) {

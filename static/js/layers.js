@@ -5,9 +5,17 @@
 // dates uncertain (a day inside a coarse start's or end's period) adds a dotted halo.
 
 import { h, safeColor } from "./dom.js";
-import { movementCard, siteCard } from "./details.js";
+import { movementCard, siteCard, withEvidence } from "./details.js";
 
 const L = window.L;
+// Vendored (static/vendor/supercluster), loaded as a classic script before the modules.
+const Supercluster = window.Supercluster;
+
+// From this many sites on a date, the map groups nearby sites into counted clusters below
+// CLUSTER_MAX_ZOOM; fewer sites are always drawn one by one.
+export const CLUSTER_FROM = 400;
+const CLUSTER_MAX_ZOOM = 9;
+const CLUSTER_RADIUS_PX = 64;
 
 const OUTLINE = "#1d1d1d";
 const STATUS_RANK = { active: 0, contested: 1, drawdown: 2, withdrawn: 3 };
@@ -203,13 +211,21 @@ export function actorRings(deployments) {
 // @class SiteLayer
 // Draws one marker per site (concentric rings when several actors share it) and owns its popup.
 export class SiteLayer {
-  constructor(map, { onOpen, onClose } = {}) {
+  // load(site): Promise of the site with whole deployments (notes, sources), for its card.
+  constructor(map, { onOpen, onClose, load = (site) => Promise.resolve(site) } = {}) {
     this._map = map;
     this._group = L.layerGroup().addTo(map);
     this._marks = L.layerGroup().addTo(map);
+    this._clusters = L.layerGroup().addTo(map);
     this._labels = L.layerGroup().addTo(map);
     this._sites = new Map();
-    map.on("zoomend moveend", () => this._drawLabels());
+    this._drawn = [];
+    this._index = null;
+    map.on("zoomend moveend", () => {
+      if (this._index) this._drawView();
+      this._drawLabels();
+    });
+    this._load = load;
     this._onOpen = onOpen;
     this._onClose = onClose;
     this._popup = L.popup(POPUP);
@@ -225,54 +241,142 @@ export class SiteLayer {
   // The popup follows the caller: `open` names the site whose popup should show (from the URL),
   // and any other popup closes. `pan: false` keeps the view as it is (a view restored by Back).
   draw(sites, { open = null, pan = true } = {}) {
-    this._group.clearLayers();
-    this._marks.clearLayers();
     this._sites = new Map(sites.map((site) => [site.slug, site]));
-    for (const site of sites) {
-      const rings = actorRings(site.deployments);
-      const forces = new Set(site.deployments.map((d) => d.force)).size;
-      const outer = siteRadius(forces);
-      rings.forEach((ring, index) => {
-        const radius = Math.max(3.5, (outer * (rings.length - index)) / rings.length);
-        const marker = L.circleMarker(site.latlng, {
-          radius,
-          ...ringStyle(ring.color, ring.status, ring),
-        });
-        marker.on("click", () => this.open(site.slug));
-        marker.addTo(this._group);
+    this._index = null;
+    if (sites.length >= CLUSTER_FROM && Supercluster) {
+      // Per cluster: how many of its sites each actor holds, for the cluster's colours and title.
+      this._index = new Supercluster({
+        radius: CLUSTER_RADIUS_PX,
+        maxZoom: CLUSTER_MAX_ZOOM,
+        map: (props) => ({ actors: { ...props.actors } }),
+        reduce: (into, props) => {
+          for (const [actor, n] of Object.entries(props.actors)) {
+            into.actors[actor] = (into.actors[actor] || 0) + n;
+          }
+        },
       });
-      if (rings.some((ring) => ring.uncertain)) {
-        L.circleMarker(site.latlng, { radius: outer + HALO_GAP_PX, ...haloStyle() }).addTo(
-          this._marks,
-        );
-      }
-      if (rings.some((ring) => ring.low)) {
-        const icon = L.divIcon({
-          className: "low-confidence-mark",
-          html: h("span", {}, "?"),
-          iconSize: [14, 14],
-          iconAnchor: [-outer * 0.55, outer * 0.55 + 12],
-        });
-        L.marker(site.latlng, { icon, pane: "labels", interactive: false, keyboard: false }).addTo(
-          this._marks,
-        );
-      }
-      // A source contradicts a record here: "!" on the opposite side from the "?" badge.
-      if (rings.some((ring) => ring.disputed)) {
-        const icon = L.divIcon({
-          className: "disputed-map-mark",
-          html: h("span", { title: "disputed" }, "!"),
-          iconSize: [14, 14],
-          iconAnchor: [outer * 0.55 + 14, outer * 0.55 + 12],
-        });
-        L.marker(site.latlng, { icon, pane: "labels", interactive: false, keyboard: false }).addTo(
-          this._marks,
-        );
-      }
+      this._actorLook = new Map();
+      this._index.load(
+        sites.map((site) => {
+          const actors = {};
+          for (const d of site.deployments) {
+            actors[d.actor] = 1;
+            this._actorLook.set(d.actor, { name: d.actor_name, color: d.color });
+          }
+          return {
+            type: "Feature",
+            geometry: { type: "Point", coordinates: [site.latlng.lng, site.latlng.lat] },
+            properties: { slug: site.slug, actors },
+          };
+        }),
+      );
     }
+    this._drawView();
     this._drawLabels();
     this.show(open, { pan });
     return this;
+  }
+
+  // Every site one by one, or (when clustering) the clusters and lone sites of the current view.
+  _drawView() {
+    this._group.clearLayers();
+    this._marks.clearLayers();
+    this._clusters.clearLayers();
+    if (!this._index) {
+      this._drawn = [...this._sites.values()];
+    } else {
+      const b = this._map.getBounds();
+      const zoom = Math.round(this._map.getZoom());
+      const found = this._index.getClusters(
+        [b.getWest(), Math.max(b.getSouth(), -85), b.getEast(), Math.min(b.getNorth(), 85)],
+        zoom,
+      );
+      this._drawn = [];
+      for (const feature of found) {
+        if (feature.properties.cluster) this._drawCluster(feature);
+        else this._drawn.push(this._sites.get(feature.properties.slug));
+      }
+      // The open site stays drawn even inside a cluster, so its popup has a marker under it.
+      const open = this._openSlug && this._sites.get(this._openSlug);
+      if (open && !this._drawn.includes(open)) this._drawn.push(open);
+    }
+    for (const site of this._drawn) this._drawSite(site);
+  }
+
+  _drawSite(site) {
+    const rings = actorRings(site.deployments);
+    const forces = new Set(site.deployments.map((d) => d.force)).size;
+    const outer = siteRadius(forces);
+    rings.forEach((ring, index) => {
+      const radius = Math.max(3.5, (outer * (rings.length - index)) / rings.length);
+      const marker = L.circleMarker(site.latlng, {
+        radius,
+        ...ringStyle(ring.color, ring.status, ring),
+      });
+      marker.on("click", () => this.open(site.slug));
+      marker.addTo(this._group);
+    });
+    if (rings.some((ring) => ring.uncertain)) {
+      L.circleMarker(site.latlng, { radius: outer + HALO_GAP_PX, ...haloStyle() }).addTo(
+        this._marks,
+      );
+    }
+    if (rings.some((ring) => ring.low)) {
+      const icon = L.divIcon({
+        className: "low-confidence-mark",
+        html: h("span", {}, "?"),
+        iconSize: [14, 14],
+        iconAnchor: [-outer * 0.55, outer * 0.55 + 12],
+      });
+      L.marker(site.latlng, { icon, pane: "labels", interactive: false, keyboard: false }).addTo(
+        this._marks,
+      );
+    }
+    // A source contradicts a record here: "!" on the opposite side from the "?" badge.
+    if (rings.some((ring) => ring.disputed)) {
+      const icon = L.divIcon({
+        className: "disputed-map-mark",
+        html: h("span", { title: "disputed" }, "!"),
+        iconSize: [14, 14],
+        iconAnchor: [outer * 0.55 + 14, outer * 0.55 + 12],
+      });
+      L.marker(site.latlng, { icon, pane: "labels", interactive: false, keyboard: false }).addTo(
+        this._marks,
+      );
+    }
+  }
+
+  // A counted disc in the colours of the actors present, biggest share first; choosing it zooms in
+  // until it splits.
+  _drawCluster(feature) {
+    const [lon, lat] = feature.geometry.coordinates;
+    const count = feature.properties.point_count;
+    const shares = Object.entries(feature.properties.actors).sort((a, b) => b[1] - a[1]);
+    let at = 0;
+    const stops = [];
+    const total = shares.reduce((sum, [, n]) => sum + n, 0);
+    for (const [actor, n] of shares) {
+      const color = safeColor(this._actorLook.get(actor)?.color);
+      const next = at + (360 * n) / total;
+      stops.push(`${color} ${at.toFixed(1)}deg ${next.toFixed(1)}deg`);
+      at = next;
+    }
+    const names = shares.map(([actor, n]) => `${this._actorLook.get(actor)?.name || actor} ${n}`);
+    const size = Math.round(30 + 8 * Math.log10(count));
+    const disc = h("span", { class: "cluster-count" }, String(count));
+    disc.style.background = `conic-gradient(${stops.join(", ")})`;
+    const icon = L.divIcon({
+      className: "site-cluster",
+      html: disc,
+      iconSize: [size, size],
+    });
+    const title = `${count} sites (${names.join(", ")}): zoom in`;
+    const marker = L.marker([lat, lon], { icon, title, alt: title, riseOnHover: true });
+    marker.on("click", () => {
+      const zoom = Math.min(this._index.getClusterExpansionZoom(feature.properties.cluster_id), 18);
+      this._map.setView([lat, lon], zoom);
+    });
+    marker.addTo(this._clusters);
   }
 
   // @method show(slug: string|null, options?: {pan: boolean}): this
@@ -298,7 +402,7 @@ export class SiteLayer {
     const zoom = map.getZoom();
     if (zoom < FEW_SITES_LABEL_ZOOM) return;
     const bounds = map.getBounds();
-    const inView = [...this._sites.values()].filter((site) => bounds.contains(site.latlng));
+    const inView = this._drawn.filter((site) => bounds.contains(site.latlng));
     const close = zoom < SITE_LABEL_ZOOM;
     if (close && inView.length > FEW_SITES) return;
     const forcesAt = (site) => new Set(site.deployments.map((d) => d.force)).size;
@@ -346,10 +450,14 @@ export class SiteLayer {
     if (!site) return this;
     this._openSlug = slug;
     this._popup.options.autoPan = pan;
-    this._popup.setLatLng(site.latlng).setContent(siteCard(site));
+    const full = this._load(site);
+    const card = withEvidence(siteCard(site), full, siteCard, () => {
+      if (this._openSlug === slug) this._popup.update();
+    });
+    this._popup.setLatLng(site.latlng).setContent(card);
     if (!this._map.hasLayer(this._popup)) this._popup.openOn(this._map);
     else this._popup.update();
-    if (this._onOpen) this._onOpen(site);
+    if (this._onOpen) this._onOpen(site, full);
     return this;
   }
 }
@@ -377,8 +485,10 @@ function arrowParts(map, from, to) {
 // @class MovementLayer
 // Arrows from origin to destination; heads are computed in pixels, so they are redrawn on zoom.
 export class MovementLayer {
-  constructor(map) {
+  // load(movement properties): Promise of the whole movement (description, sources).
+  constructor(map, { load = (m) => Promise.resolve(m) } = {}) {
     this._map = map;
+    this._load = load;
     this._renderer = L.canvas({ pane: "movements" });
     this._group = L.layerGroup().addTo(map);
     this._items = [];
@@ -394,7 +504,13 @@ export class MovementLayer {
   }
 
   open(feature, latlng) {
-    this._popup.setLatLng(latlng).setContent(movementCard(feature.properties)).openOn(this._map);
+    const card = withEvidence(
+      movementCard(feature.properties),
+      this._load(feature.properties),
+      movementCard,
+      () => this._popup.update(),
+    );
+    this._popup.setLatLng(latlng).setContent(card).openOn(this._map);
   }
 
   _redraw() {

@@ -1,12 +1,15 @@
-// The map page: load every interval once, then redraw the state at the URL's date on each change.
+// The map page: load the catalogue and the years around the URL's date, then redraw the state at
+// that date on each change; other years load as the date reaches them.
 
 import {
   fetchActors,
   fetchBasemap,
-  fetchDeployments,
-  fetchEvents,
-  fetchMovements,
+  fetchCatalogue,
+  fetchEvent,
+  fetchMovement,
+  fetchSiteOn,
   fetchTimeline,
+  fetchYear,
 } from "./api.js";
 import {
   confidenceBadge,
@@ -19,6 +22,7 @@ import {
   siteCard,
   statusBadge,
   uncertainBadge,
+  withEvidence,
 } from "./details.js";
 import { clear, h, swatch } from "./dom.js";
 import { ActorFilter } from "./filter.js";
@@ -35,10 +39,11 @@ import { Histogram } from "./histogram.js";
 import { EventLayer, MovementLayer, SiteLayer, createMap, drawBasemap } from "./layers.js";
 import { onStateChange, readState, tableHref, writeState } from "./state.js";
 import { TimeControl } from "./time-control.js";
+import { YearIndex, yearOf } from "./year-index.js";
 
 const L = window.L;
-// Names sort as people read them: "Site 2" before "Site 10", accents and case aside.
-const byName = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" });
+// The site list shows this many sites, and this many more each time the reader asks.
+const LIST_PAGE = 100;
 const app = document.getElementById("app");
 const config = app.dataset;
 const $ = (id) => document.getElementById(id);
@@ -78,24 +83,46 @@ const details = $("details");
 // On a phone the key starts folded, so the drawer opens on the actors and the sites.
 if (narrow.matches) $("key").open = false;
 
-const data = { deployments: [], movements: [], events: [], actorsBySlug: new Map() };
+const data = { index: null, actorsBySlug: new Map() };
 let homeBounds = null;
+let listShown = LIST_PAGE;
+
+// A card's whole records (notes, strength, sources) come from the server when it is opened; the
+// date and actors are the URL's, so the card says what the map shows.
+function loadSite(site) {
+  const state = readState();
+  return track(fetchSiteOn(site.slug, state.date || config.defaultDate, state.actors)).then(
+    (feature) => ({
+      ...site,
+      deployments: feature.properties.deployments.map((d) => ({
+        ...d,
+        uncertain: d.dates_uncertain,
+      })),
+    }),
+  );
+}
+const loadMovement = (m) => track(fetchMovement(m.slug)).then((feature) => feature.properties);
+const loadEvent = (e) => track(fetchEvent(e.slug)).then((feature) => feature.properties);
+const fullEventCard = (e) => eventCard(e, data.actorsBySlug);
 
 // The open site's popup is in the URL (replaced, not pushed), so a shared link opens it again.
 // The popup follows the URL: while Back or Forward is being applied it is opened or closed to
 // match the entry, and that entry is not written to.
 let followingHistory = false;
 const sites = new SiteLayer(map, {
-  onOpen: (site) => {
-    showDetails(details, siteCard(site));
+  load: loadSite,
+  onOpen: (site, full) => {
+    showDetails(details, withEvidence(siteCard(site), full, siteCard));
     if (drawn && !followingHistory) writeState({ site: site.slug });
   },
   onClose: () => {
     if (drawn && !followingHistory) writeState({ site: null });
   },
 });
-const movements = new MovementLayer(map);
-const events = new EventLayer(map, { card: (e) => eventCard(e, data.actorsBySlug) });
+const movements = new MovementLayer(map, { load: loadMovement });
+const events = new EventLayer(map, {
+  card: (e) => withEvidence(fullEventCard(e), loadEvent(e), fullEventCard),
+});
 const time = new TimeControl(app.querySelector(".time-control"), {
   spanStart: config.spanStart,
   spanEnd: config.spanEnd,
@@ -155,31 +182,6 @@ function chosenActors(state) {
   return state.actors ? new Set(state.actors) : null;
 }
 
-function sitesAt(date, chosen) {
-  const bySite = new Map();
-  for (const feature of data.deployments) {
-    const d = feature.properties;
-    if (chosen && !chosen.has(d.actor)) continue;
-    // The precision rule (format.js): a coarse end counts to its period's end, unsure inside it.
-    const presence = presenceOn(d, date);
-    if (!presence) continue;
-    let site = bySite.get(d.site);
-    if (!site) {
-      const point = feature.geometry;
-      site = {
-        slug: d.site,
-        name: d.site_name,
-        kind: d.site_kind,
-        latlng: point ? L.latLng(point.coordinates[1], point.coordinates[0]) : null,
-        deployments: [],
-      };
-      bySite.set(d.site, site);
-    }
-    site.deployments.push({ ...d, uncertain: presence.uncertain });
-  }
-  return [...bySite.values()].sort((a, b) => byName.compare(a.name, b.name));
-}
-
 // The day the window's months are counted back from. Nothing is recorded after the dataset's last
 // day, so on that day the window reaches back as it would from the end of that month: the last
 // histogram bar, which jumps to the last day, then lists exactly its own month.
@@ -215,7 +217,8 @@ function renderSiteList(placed, unplaced, date) {
   $("sites-date").textContent = formatWhen(date);
   $("sites-count").textContent = `(${placed.length})`;
   const list = clear($("site-list"));
-  for (const site of placed) {
+  // A theatre can hold thousands of sites on a day: the list grows a page at a time.
+  for (const site of placed.slice(0, listShown)) {
     list.append(
       h(
         "li",
@@ -231,6 +234,30 @@ function renderSiteList(placed, unplaced, date) {
           h("span", { class: "entry-title" }, site.name),
           h("span", { class: "muted entry-kind" }, label(site.kind)),
           site.deployments.map(forceLine),
+        ),
+      ),
+    );
+  }
+  const more = placed.length - listShown;
+  if (more > 0) {
+    list.append(
+      h(
+        "li",
+        { class: "list-more" },
+        h(
+          "button",
+          {
+            type: "button",
+            id: "site-list-more",
+            onclick: () => {
+              listShown += LIST_PAGE;
+              renderSiteList(placed, unplaced, date);
+              $("site-list")
+                .querySelectorAll(".site-entry")
+                [listShown - LIST_PAGE]?.focus();
+            },
+          },
+          `Show ${Math.min(LIST_PAGE, more)} more of ${more} not listed`,
         ),
       ),
     );
@@ -267,7 +294,7 @@ function renderWindow(date, from, moves, evs) {
             class: "entry",
             dataset: { movement: m.slug },
             onclick: () => {
-              showDetails(details, movementCard(m));
+              showDetails(details, withEvidence(movementCard(m), loadMovement(m), movementCard));
               const at = feature.geometry;
               if (!at) return;
               const coords = at.type === "Point" ? [at.coordinates] : at.coordinates;
@@ -301,7 +328,7 @@ function renderWindow(date, from, moves, evs) {
             class: "entry",
             dataset: { event: e.slug },
             onclick: () => {
-              showDetails(details, eventCard(e, data.actorsBySlug));
+              showDetails(details, withEvidence(fullEventCard(e), loadEvent(e), fullEventCard));
               const at = events.latLng(e.slug);
               if (at) goTo(at, () => events.open(e.slug));
             },
@@ -322,13 +349,36 @@ function renderWindow(date, from, moves, evs) {
   );
 }
 
+// Only the newest wish is drawn once its years arrive: a slow year must not overwrite a later date.
+let redrawRequest = 0;
+
+function yearsFor(date, from) {
+  const years = [];
+  for (let y = yearOf(from); y <= yearOf(date); y += 1) years.push(y);
+  return years;
+}
+
 function redraw(state) {
   document.body.dataset.ready = "false";
+  const request = ++redrawRequest;
   const date = state.date || config.defaultDate;
   const chosen = chosenActors(state);
-  const keep = (slug) => !chosen || chosen.has(slug);
+  const from = windowStart(windowEnd(date), state.win);
+  const years = yearsFor(date, from);
+  if (!data.index.hasAll(years)) {
+    track(data.index.ensure(years))
+      .then((changed) => {
+        if (changed) homeBounds = data.index.bounds();
+        if (request === redrawRequest) redraw(readState());
+      })
+      .catch((error) => notice(`The map's data could not be loaded (${error.message}).`));
+    return;
+  }
+  // The next and previous years load meanwhile, so stepping or playing on finds them here.
+  data.index.prefetch(yearOf(date) + 1);
+  data.index.prefetch(yearOf(from) - 1);
 
-  const present = sitesAt(date, chosen);
+  const present = data.index.sitesAt(date, chosen);
   const placed = present.filter((site) => site.latlng);
   // A card from another date would mislead; the open site's card is redrawn by sites.draw.
   details.hidden = true;
@@ -340,16 +390,8 @@ function redraw(state) {
     date,
   );
 
-  const from = windowStart(windowEnd(date), state.win);
-  const moves = data.movements.filter((f) => {
-    const m = f.properties;
-    return keep(m.actor) && m.start <= date && (m.end || m.start) >= from;
-  });
-  const evs = data.events.filter((f) => {
-    const e = f.properties;
-    const byActor = !chosen || e.actors.some((slug) => chosen.has(slug));
-    return byActor && e.date >= from && e.date <= date;
-  });
+  const moves = data.index.movementsBetween(from, date, chosen);
+  const evs = data.index.eventsBetween(from, date, chosen);
   movements.draw(moves.filter((f) => f.geometry));
   events.draw(evs);
   renderWindow(date, from, moves, evs);
@@ -408,18 +450,11 @@ async function start() {
         `The offline basemap could not be drawn (${error.message}); markers are still correct.`,
       ),
     );
-  const [actors, deployments, moves, evs] = await track(
-    Promise.all([fetchActors(), fetchDeployments(), fetchMovements(), fetchEvents()]),
-  );
+  const actors = await track(fetchActors());
   data.actorsBySlug = new Map(actors.map((actor) => [actor.slug, actor]));
-  data.deployments = deployments.features;
-  data.movements = moves.features;
-  data.events = evs.features;
-
-  const points = deployments.features
-    .filter((f) => f.geometry)
-    .map((f) => [f.geometry.coordinates[1], f.geometry.coordinates[0]]);
-  homeBounds = points.length ? L.latLngBounds(points) : null;
+  data.index = new YearIndex({ catalogue: fetchCatalogue, year: fetchYear }, data.actorsBySlug);
+  await track(data.index.load());
+  homeBounds = data.index.bounds();
 
   filter = new ActorFilter($("actor-filter"), actors, {
     onChange: (chosen) => writeState({ actors: chosen }, { push: true }),
@@ -433,6 +468,10 @@ async function start() {
   }
 
   const state = readState();
+  // The first drawing waits for its years, so a link's open site is found on the map.
+  const first = state.date || config.defaultDate;
+  await track(data.index.ensure(yearsFor(first, windowStart(windowEnd(first), state.win))));
+  homeBounds = data.index.bounds();
   applyView(state);
   map.on("moveend", writeView);
   // A link naming an open popup: redraw opens it, or the name is dropped if the site is not shown.

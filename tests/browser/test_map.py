@@ -1,6 +1,7 @@
 """The map page: the state at a date, the actor filter, the date controls and the URL."""
 
 import re
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Route, expect
@@ -218,18 +219,26 @@ def test_unknown_actor_in_a_link_is_explained(ui: UI) -> None:
     expect(page.locator(".notice")).to_contain_text("ignored")
 
 
-def test_moving_through_time_asks_the_server_for_nothing(ui: UI) -> None:
+def test_moving_through_time_asks_only_for_years_not_yet_loaded(ui: UI) -> None:
     page = ui.open("/?date=2025-06-01")
+    # The neighbouring years are fetched in the background after the first drawing.
+    page.wait_for_load_state("networkidle")
     asked: list[str] = []
     page.on("request", lambda request: asked.append(request.url))
-    page.locator("#date-slider").focus()
-    for _ in range(5):
-        page.keyboard.press("PageDown")
+    for _ in range(3):
+        page.get_by_role("button", name="One month back").click()
+    page.get_by_role("button", name="One week forward").click()
+    expect(page.locator("#date-input")).to_have_value("2025-03-08")
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+    assert asked == [], "steps inside loaded years must be drawn from memory"
+
     page.locator("#date-input").fill("2019-12-01")
     page.get_by_role("button", name="One week forward").click()
     expect(page.locator("#date-input")).to_have_value("2019-12-08")
     expect(site(ui, "qamishli-airport")).to_contain_text("Russian helicopter group")
-    assert asked == []
+    paths = [urlsplit(url).path for url in asked]
+    assert "/api/v1/map/years/2019" in paths
+    assert all(path.startswith("/api/v1/map/years/") for path in paths), paths
 
 
 def test_the_map_view_lives_in_the_url(ui: UI) -> None:
@@ -315,31 +324,10 @@ COMPARED_DATES = [
 ]
 
 
-def _without_server_bounds(route: Route) -> None:
-    """Answer /api/v1/deployments as a server without the precision fields would."""
-    response = route.fetch()
-    body = response.json()
-    for feature in body["features"]:
-        feature["properties"].pop("present_until", None)
-        feature["properties"].pop("start_certain_from", None)
-    route.fulfill(response=response, json=body)
-
-
-@pytest.mark.parametrize(
-    ("actor", "client_rule_only"),
-    [("russia", False), (None, False), (None, True)],
-    ids=["russia", "all-actors", "all-actors-client-rule"],
-)
-def test_the_map_and_the_snapshot_api_agree_on_who_is_where(
-    ui: UI, actor: str | None, client_rule_only: bool
-) -> None:
-    """The map works dates out itself; the server's snapshot must say the same for each date.
-
-    With client_rule_only the deployments reach the map without present_until and
-    start_certain_from, so format.js's own reading of the precisions is what is compared.
-    """
-    if client_rule_only:
-        ui.page.route("**/api/v1/deployments", _without_server_bounds)
+@pytest.mark.parametrize("actor", ["russia", None], ids=["russia", "all-actors"])
+def test_the_map_and_the_snapshot_api_agree_on_who_is_where(ui: UI, actor: str | None) -> None:
+    """The map works dates out itself from the year index; the server's snapshot must say the
+    same for each date."""
     for date in COMPARED_DATES:
         query = f"date={date}" + (f"&actor={actor}" if actor else "")
         page = ui.open(f"/?{query}")
@@ -395,12 +383,11 @@ def test_low_confidence_is_said_in_the_unplaced_and_movement_lists(ui: UI) -> No
     def all_low(route: Route) -> None:
         response = route.fetch()
         body = response.json()
-        for feature in body["features"]:
-            feature["properties"]["confidence"] = "low"
+        for kind in ("deployments", "movements"):
+            body[kind]["low"] = [1] * len(body[kind]["low"])
         route.fulfill(response=response, json=body)
 
-    page.route("**/api/v1/deployments", all_low)
-    page.route("**/api/v1/movements", all_low)
+    page.route("**/api/v1/map/years/*", all_low)
     ui.open("/?date=2024-12-18")
     # Tell Samn has no coordinates and a Russian exit dated only to the week of 16 Dec 2024.
     unplaced = page.locator('#unplaced-list [data-site="tell-samn"]')

@@ -275,7 +275,8 @@ PUBLIC_PAGES: dict[str, list[str]] = {
         "force.description",
         "site.name",
     ],
-    "/sources": [
+    # The sources page lists a page at a time; a search by id finds both hostile sources.
+    "/sources?q=xss-source": [
         "source_a.publisher",
         "source_a.title",
         "source_a.description",
@@ -981,6 +982,8 @@ def test_the_map_popup_and_side_lists_show_the_payloads_as_text(tab: Tab) -> Non
     entry.click()
     popup = page.locator(".leaflet-popup-content")
     expect(popup.locator(".card-title")).to_have_text(v["site.name"])
+    # Notes and sources arrive when the card opens; the payloads in them must arrive as text too.
+    expect(popup.locator(".loading-sources")).to_have_count(0)
     tab.assert_text("site popup", POPUP_FIELDS, ".leaflet-popup-content")
     # The hostile link is a link to exactly what was typed, and only that.
     hrefs = popup.locator("a[href^='https://example.org/']").evaluate_all(
@@ -1000,10 +1003,12 @@ def test_the_map_popup_and_side_lists_show_the_payloads_as_text(tab: Tab) -> Non
 
     page.locator(f'#movement-list [data-movement="{MOVEMENT}"]').click()
     expect(page.locator("#details-body .movement-card")).to_be_visible()
+    expect(page.locator("#details-body .loading-sources")).to_have_count(0)
     tab.assert_text("movement card", MOVEMENT_CARD_FIELDS, "#details-body")
     tab.poke("#movement-list")
     page.locator(f'#event-list [data-event="{EVENT}"]').click()
     expect(page.locator("#details-body .event-card")).to_be_visible()
+    expect(page.locator("#details-body .loading-sources")).to_have_count(0)
     tab.assert_text("event card", EVENT_CARD_FIELDS, "#details-body")
     tab.poke("#event-list")
     tab.poke("#details-body")

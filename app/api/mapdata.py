@@ -1,0 +1,93 @@
+"""The map's own data path (app/map_index.py): a catalogue, one year of intervals at a time, and
+one card's evidence when a site, movement or event is opened.
+
+These answers are shaped for the map page, not for reuse; the GeoJSON endpoints in state.py are
+the general API. Both read the same tables in one snapshot per request.
+"""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
+
+from app import map_index, queries
+from app.api.errors import ERROR_RESPONSES, NOT_FOUND_RESPONSE
+from app.deps import ActorFilter, IsoDate, SessionDep, Slug, reject_unknown_parameters
+from app.io import geojson
+
+router = APIRouter(
+    prefix="/api/v1/map",
+    tags=["map"],
+    dependencies=[Depends(reject_unknown_parameters)],
+    responses=ERROR_RESPONSES,
+)
+
+
+@router.get("/catalogue", summary="Actors, sites and forces by id, for the map's year index")
+def read_catalogue(session: SessionDep) -> dict[str, Any]:
+    """Names and places once; each year's arrays refer to these ids."""
+    return map_index.catalogue(session)
+
+
+@router.get("/years/{year}", summary="One calendar year of intervals, movements and events")
+def read_year(
+    session: SessionDep,
+    year: Annotated[int, Path(ge=1, le=9998, description="The calendar year, e.g. 2026.")],
+) -> dict[str, Any]:
+    """Every deployment interval overlapping the year (day numbers from 1970-01-01), and the
+    movements and events of the year, as parallel arrays."""
+    return map_index.year_index(session, year)
+
+
+@router.get(
+    "/sites/{slug}",
+    summary="The forces at one site on a date, with their sources (GeoJSON Feature)",
+    responses=NOT_FOUND_RESPONSE,
+)
+def read_site_on(
+    session: SessionDep,
+    slug: Annotated[Slug, Path(description="The site's slug.")],
+    actors: ActorFilter,
+    date: Annotated[IsoDate, Query(description="The day.")],
+) -> dict[str, Any]:
+    """The site's card on the map: present deployments with notes and citations."""
+    found = map_index.site_state(session, slug, date, actors=actors)
+    if found is None:
+        raise HTTPException(404, f"no site with slug {slug!r}")
+    site, deployments = found
+    citations = queries.citations_for(session, deployment=[d.id for d in deployments])
+    feature = geojson.site_feature(site)
+    feature["properties"]["date"] = date.isoformat()
+    feature["properties"]["deployments"] = [
+        geojson.deployment_properties(d, citations, on=date) for d in deployments
+    ]
+    return feature
+
+
+@router.get(
+    "/movements/{slug}",
+    summary="One movement with its sources (GeoJSON Feature)",
+    responses=NOT_FOUND_RESPONSE,
+)
+def read_movement(
+    session: SessionDep, slug: Annotated[Slug, Path(description="The movement's slug.")]
+) -> dict[str, Any]:
+    movement = map_index.movement_by_slug(session, slug)
+    if movement is None:
+        raise HTTPException(404, f"no movement with slug {slug!r}")
+    citations = queries.citations_for(session, movement=[movement.id])
+    return geojson.movement_feature(movement, citations)
+
+
+@router.get(
+    "/events/{slug}",
+    summary="One event with its sources (GeoJSON Feature)",
+    responses=NOT_FOUND_RESPONSE,
+)
+def read_event(
+    session: SessionDep, slug: Annotated[Slug, Path(description="The event's slug.")]
+) -> dict[str, Any]:
+    event = map_index.event_by_slug(session, slug)
+    if event is None:
+        raise HTTPException(404, f"no event with slug {slug!r}")
+    citations = queries.citations_for(session, event=[event.id])
+    return geojson.event_feature(event, citations)
