@@ -277,12 +277,38 @@ function renderSiteList(placed, unplaced, date) {
   );
 }
 
+// A long window lists its first entries (oldest first); more come a page at a time on request.
+const windowShown = { movement: LIST_PAGE, event: LIST_PAGE };
+
+function moreButton(kind, hidden, again) {
+  if (hidden <= 0) return [];
+  return [
+    h(
+      "li",
+      { class: "list-more" },
+      h(
+        "button",
+        {
+          type: "button",
+          id: `${kind}-list-more`,
+          onclick: () => {
+            windowShown[kind] += LIST_PAGE;
+            again();
+          },
+        },
+        `Show ${Math.min(LIST_PAGE, hidden)} more of ${hidden} not listed`,
+      ),
+    ),
+  ];
+}
+
 function renderWindow(date, from, moves, evs) {
+  const again = () => renderWindow(date, from, moves, evs);
   $("window-label").textContent = `${formatWhen(from)} to ${formatWhen(date)}`;
   $("movements-count").textContent = `(${moves.length})`;
   $("events-count").textContent = `(${evs.length})`;
   clear($("movement-list")).append(
-    ...moves.map((feature) => {
+    ...moves.slice(0, windowShown.movement).map((feature) => {
       const m = feature.properties;
       return h(
         "li",
@@ -314,9 +340,10 @@ function renderWindow(date, from, moves, evs) {
         ),
       );
     }),
+    ...moreButton("movement", moves.length - windowShown.movement, again),
   );
   clear($("event-list")).append(
-    ...evs.map((feature) => {
+    ...evs.slice(0, windowShown.event).map((feature) => {
       const e = feature.properties;
       return h(
         "li",
@@ -346,6 +373,7 @@ function renderWindow(date, from, moves, evs) {
         ),
       );
     }),
+    ...moreButton("event", evs.length - windowShown.event, again),
   );
 }
 
