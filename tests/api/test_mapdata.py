@@ -150,3 +150,47 @@ def test_the_index_is_cached_by_data_version(client: TestClient) -> None:
     again = client.get("/api/v1/map/years/2026", headers={"If-None-Match": tag})
     assert again.status_code == 304
     assert again.content == b""
+
+
+def readable(year: dict, catalogue: dict) -> dict[str, tuple]:
+    """A year's deployments by slug, with ids turned into slugs (ids differ between databases)."""
+    site = dict(zip(catalogue["sites"]["id"], catalogue["sites"]["slug"], strict=True))
+    force = dict(zip(catalogue["forces"]["id"], catalogue["forces"]["slug"], strict=True))
+    d = year["deployments"]
+    return {
+        slug: (
+            site[d["site"][i]],
+            force[d["force"][i]],
+            d["status"][i],
+            d["start"][i],
+            d["sure_from"][i],
+            d["end"][i],
+            d["until"][i],
+            d["low"][i],
+            d["disputed"][i],
+        )
+        for i, slug in enumerate(d["slug"])
+    }
+
+
+def test_postgres_serves_the_same_year_index(client: TestClient, postgres_url: str) -> None:
+    from app.cli import load
+    from app.main import create_app
+    from app.settings import Settings
+    from tests.conftest import DATASET, migrated_database
+
+    database = migrated_database(postgres_url)
+    try:
+        load(database, DATASET)
+    finally:
+        database.close()
+    with TestClient(create_app(Settings(database_url=postgres_url))) as pg:
+        for year in (2019, 2025, 2026):
+            on_pg, on_sqlite = (
+                readable(get(c, f"/api/v1/map/years/{year}"), get(c, "/api/v1/map/catalogue"))
+                for c in (pg, client)
+            )
+            assert on_pg == on_sqlite
+            assert on_pg, f"the bundled data has deployments in {year}"
+        card = get(pg, "/api/v1/map/sites/qamishli-airport", date="2026-01-10")
+        assert card["properties"]["deployments"]
