@@ -1,6 +1,7 @@
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -12,6 +13,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ORBAT_", env_file=".env", extra="ignore")
 
     database_url: str = "sqlite:///orbat.db"
+    # PostgreSQL only: connections each app process keeps open, and how many more it may open
+    # for a burst. Every process of a deployment has its own pool, so the server must allow
+    # processes x (pool size + overflow) connections (docs/deploy.md).
+    db_pool_size: int = Field(default=5, ge=1)
+    db_max_overflow: int = Field(default=10, ge=0)
     # The dataset `make run` loads into an empty database.
     seed_path: Path = PROJECT_ROOT / "data" / "syria"
     tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"

@@ -1,13 +1,33 @@
-"""The catalogues: sites, actors, forces, sources; one site's whole history."""
+"""The catalogues: sites, actors, forces, sources; one site's whole history.
 
+Each catalogue grows with the data, so it answers one window of rows: `limit` (at most
+API_MAX_LIMIT) from `offset`. The body keeps its old shape (a list, or a FeatureCollection) so
+existing clients read the first window unchanged; how many rows there are and where the next
+window starts travel in headers (`X-Total-Count`, and `Link: <...>; rel="next"` while rows remain),
+and the sites FeatureCollection also says `total` and `next` as members of its own.
+"""
+
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from app import queries
 from app.api.errors import ERROR_RESPONSES, NOT_FOUND_RESPONSE
 from app.deps import ActorFilter, SessionDep, Slug, reject_unknown_parameters
 from app.io import geojson
+from app.models import Actor, Deployment, Event, Force, Movement, Site, Source
+from app.paging import (
+    API_DEFAULT_LIMIT,
+    API_MAX_LIMIT,
+    API_MAX_OFFSET,
+    Page,
+    page_of,
+    sampled_citations,
+    sources_with_counts,
+)
 
 router = APIRouter(
     prefix="/api/v1",
@@ -17,55 +37,214 @@ router = APIRouter(
 )
 
 
-@router.get("/sites", summary="Every site (GeoJSON)")
-def read_sites(session: SessionDep) -> dict[str, Any]:
-    """All sites; a site whose coordinates are not known has a null geometry."""
-    return geojson.feature_collection(geojson.site_feature(s) for s in queries.list_sites(session))
+@dataclass(frozen=True)
+class Window:
+    limit: int
+    offset: int
+
+
+def list_window(
+    limit: Annotated[
+        int,
+        Query(
+            ge=1,
+            le=API_MAX_LIMIT,
+            description=f"Rows to answer, 1 to {API_MAX_LIMIT}; the `X-Total-Count` header "
+            "says how many there are.",
+        ),
+    ] = API_DEFAULT_LIMIT,
+    offset: Annotated[
+        int,
+        Query(
+            ge=0,
+            le=API_MAX_OFFSET,
+            description="Rows to skip; the `Link` header (rel=next) gives the next window's URL.",
+        ),
+    ] = 0,
+) -> Window:
+    return Window(limit=limit, offset=offset)
+
+
+WindowDep = Annotated[Window, Depends(list_window)]
+
+
+def _next_url(request: Request, page: Page[Any]) -> str | None:
+    if page.next_offset is None:
+        return None
+    return str(request.url.include_query_params(offset=page.next_offset, limit=page.limit))
+
+
+def _say_where(request: Request, response: Response, page: Page[Any]) -> None:
+    response.headers["X-Total-Count"] = str(page.total)
+    following = _next_url(request, page)
+    if following is not None:
+        response.headers["Link"] = f'<{following}>; rel="next"'
+
+
+def _slice(items: list[Any], window: Window) -> Page[Any]:
+    chosen = items[window.offset : window.offset + window.limit]
+    return Page(items=chosen, total=len(items), offset=window.offset, limit=window.limit)
+
+
+@router.get("/sites", summary="Sites, by name, a window at a time (GeoJSON)")
+def read_sites(
+    request: Request, response: Response, session: SessionDep, window: WindowDep
+) -> dict[str, Any]:
+    """Sites by name; a site whose coordinates are not known has a null geometry."""
+    page = page_of(
+        session, select(Site).order_by(Site.name, Site.id), offset=window.offset, limit=window.limit
+    )
+    _say_where(request, response, page)
+    collection = geojson.feature_collection(geojson.site_feature(s) for s in page.items)
+    # Foreign members (RFC 7946, section 6.1): GeoJSON readers that do not know them skip them.
+    collection.update(total=page.total, next=_next_url(request, page))
+    return collection
+
+
+# Citations of each stance listed per record in one site's answer; the counts, grades and
+# confidence beside them always cover every citation.
+SITE_CITATION_SAMPLE = 100
 
 
 @router.get(
     "/sites/{slug}",
-    summary="One site with its full presence history (GeoJSON Feature)",
+    summary="One site with its presence history (GeoJSON Feature), a window at a time",
     responses=NOT_FOUND_RESPONSE,
 )
 def read_site(
-    session: SessionDep, slug: Annotated[Slug, Path(description="The site's slug.")]
+    session: SessionDep,
+    slug: Annotated[Slug, Path(description="The site's slug.")],
+    window: WindowDep,
 ) -> dict[str, Any]:
-    """A site, every deployment there, movements to or from it and events at it, with sources."""
-    history = queries.site_history(session, slug)
-    if history is None:
+    """A site, its deployments, movements to or from it and events at it, with sources.
+
+    `limit` and `offset` window each of the three lists (oldest first); `deployment_total`,
+    `movement_total` and `event_total` say how long each is. A record lists at most
+    SITE_CITATION_SAMPLE citations of each stance, best graded first, and `citations_total`
+    says how many it has; its counts and grade are over all of them.
+    """
+    site = queries.site_by_slug(session, slug)
+    if site is None:
         raise HTTPException(404, f"no site with slug {slug!r}")
-    feature = geojson.site_feature(history.site)
-    cites = history.citations
+    deployments = page_of(
+        session,
+        select(Deployment)
+        .where(Deployment.site_id == site.id)
+        .options(joinedload(Deployment.force).joinedload(Force.actor), joinedload(Deployment.site))
+        .order_by(Deployment.start_date, Deployment.slug, Deployment.id),
+        offset=window.offset,
+        limit=window.limit,
+    )
+    movements = page_of(
+        session,
+        select(Movement)
+        .where(or_(Movement.from_site_id == site.id, Movement.to_site_id == site.id))
+        .options(
+            joinedload(Movement.force).joinedload(Force.actor),
+            joinedload(Movement.from_site),
+            joinedload(Movement.to_site),
+        )
+        .order_by(Movement.start_date, Movement.id),
+        offset=window.offset,
+        limit=window.limit,
+    )
+    events = page_of(
+        session,
+        select(Event)
+        .where(Event.site_id == site.id)
+        .options(selectinload(Event.actors), joinedload(Event.site))
+        .order_by(Event.date, Event.id),
+        offset=window.offset,
+        limit=window.limit,
+    )
+    cites = sampled_citations(
+        session,
+        sample=SITE_CITATION_SAMPLE,
+        deployment=[d.id for d in deployments.items],
+        movement=[m.id for m in movements.items],
+        event=[e.id for e in events.items],
+        site=[site.id],
+    )
+
+    def with_total(kind: str, record_id: int, properties: dict[str, Any]) -> dict[str, Any]:
+        properties["citations_total"] = cites.total(kind, record_id)
+        return properties
+
+    feature = geojson.site_feature(site)
     feature["properties"].update(
-        deployments=[geojson.deployment_properties(d, cites) for d in history.deployments],
-        movements=[geojson.movement_properties(m, cites) for m in history.movements],
-        events=[geojson.event_properties(e, cites) for e in history.events],
+        deployments=[
+            with_total("deployment", d.id, geojson.deployment_properties(d, cites))
+            for d in deployments.items
+        ],
+        movements=[
+            with_total("movement", m.id, geojson.movement_properties(m, cites))
+            for m in movements.items
+        ],
+        events=[
+            with_total("event", e.id, geojson.event_properties(e, cites)) for e in events.items
+        ],
         citations=[
             geojson.citation_dict(c, cites.original_of(c.source))
-            for c in cites.get(("site", history.site.id), [])
+            for c in cites.get(("site", site.id), [])
         ],
+        citations_total=cites.total("site", site.id),
+        deployment_total=deployments.total,
+        movement_total=movements.total,
+        event_total=events.total,
     )
     return feature
 
 
-@router.get("/actors", summary="Every actor")
-def read_actors(session: SessionDep) -> list[dict[str, Any]]:
-    """Actors with their map colours."""
-    return [geojson.actor_dict(a) for a in queries.list_actors(session)]
+@router.get("/actors", summary="Actors, by name, a window at a time")
+def read_actors(
+    request: Request, response: Response, session: SessionDep, window: WindowDep
+) -> list[dict[str, Any]]:
+    """Actors with their map colours, sorted by name ("Actor 2" before "Actor 10")."""
+    # Sorted in Python (see queries.list_actors), so the window is cut from the sorted list;
+    # actors are few.
+    page = _slice(queries.list_actors(session), window)
+    _say_where(request, response, page)
+    return [geojson.actor_dict(a) for a in page.items]
 
 
-@router.get("/forces", summary="Every force, optionally of some actors")
-def read_forces(session: SessionDep, actors: ActorFilter) -> list[dict[str, Any]]:
-    """Forces with their actor and parent."""
-    return [geojson.force_dict(f) for f in queries.list_forces(session, actors=actors)]
+@router.get("/forces", summary="Forces, optionally of some actors, a window at a time")
+def read_forces(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    actors: ActorFilter,
+    window: WindowDep,
+) -> list[dict[str, Any]]:
+    """Forces with their actor and parent, by actor then name."""
+    query = (
+        select(Force)
+        .join(Force.actor)
+        .options(joinedload(Force.actor), joinedload(Force.parent))
+        .order_by(Actor.name, Force.name, Force.id)
+    )
+    if actors:
+        query = query.where(Actor.slug.in_(actors))
+    page = page_of(session, query, offset=window.offset, limit=window.limit)
+    _say_where(request, response, page)
+    return [geojson.force_dict(f) for f in page.items]
 
 
-@router.get("/sources", summary="Every source with its grade and how many records it backs")
-def read_sources(session: SessionDep) -> list[dict[str, Any]]:
+def _source_slugs(session: Session, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = session.execute(select(Source.id, Source.slug).where(Source.id.in_(ids)))
+    return {source_id: slug for source_id, slug in rows}
+
+
+@router.get("/sources", summary="Sources with their grades and how many records each backs")
+def read_sources(
+    request: Request, response: Response, session: SessionDep, window: WindowDep
+) -> list[dict[str, Any]]:
     """Sources, most reliable first; `original` names the source a reprint relays."""
-    sources = queries.list_sources(session)
-    slugs = {s.id: s.slug for s, _n in sources}
+    query = sources_with_counts()
+    page = page_of(session, query, offset=window.offset, limit=window.limit, scalars=False)
+    _say_where(request, response, page)
+    originals = _source_slugs(session, {s.original_id for s, _n in page.items if s.original_id})
     return [
         {
             "slug": s.slug,
@@ -76,9 +255,9 @@ def read_sources(session: SessionDep) -> list[dict[str, Any]]:
             "published": s.published_date.isoformat() if s.published_date else None,
             "reliability": s.reliability,
             "scale": s.scale,
-            "original": slugs.get(s.original_id) if s.original_id else None,
+            "original": originals.get(s.original_id) if s.original_id else None,
             "description": s.description,
-            "citation_count": n,
+            "citation_count": int(n),
         }
-        for s, n in sources
+        for s, n in page.items
     ]

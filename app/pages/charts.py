@@ -98,16 +98,18 @@ def sites_per_month(deployments: Sequence[Deployment], last: dt.date) -> list[tu
     held = [d for d in deployments if d.status != "withdrawn" and d.start_date <= last]
     if not held:
         return []
-    counts = []
-    for month in _month_starts(min(d.start_date for d in held), last):
-        following = (month + dt.timedelta(days=32)).replace(day=1)
-        sites = {
-            d.site_id
-            for d in held
-            if d.start_date < following and (d.present_until is None or d.present_until > month)
-        }
-        counts.append((month, len(sites)))
-    return counts
+    months = _month_starts(min(d.start_date for d in held), last)
+    position = {month: i for i, month in enumerate(months)}
+    sites: list[set[int]] = [set() for _ in months]
+    # Each row marks only the months it touches (from its start's month while the month begins
+    # before present_until), rather than every month testing every row: an actor of a large
+    # dataset has thousands of rows over hundreds of months.
+    for d in held:
+        i = position[d.start_date.replace(day=1)]
+        while i < len(months) and (d.present_until is None or months[i] < d.present_until):
+            sites[i].add(d.site_id)
+            i += 1
+    return [(month, len(found)) for month, found in zip(months, sites, strict=True)]
 
 
 def month_ticks(months: Sequence[dt.date]) -> list[tuple[float, str]]:

@@ -1,38 +1,61 @@
 """A site's page: where it is, who was there when, and the sources behind each claim.
 
 The page groups each record's citations by stance and names the originals behind reprints here,
-so the template only lays them out.
+so the template only lays them out. A busy site can hold thousands of deployments and each
+record hundreds of citations, so the page shows its records a page at a time (`page` for the
+deployments, `movements_page`, `events_page`) and, beside each record, its citation counts and
+best grade over every citation with only the best few listed; "show all" leads to /citations.
 """
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Annotated
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from app import queries
 from app.deps import SessionDep
-from app.models import Citation, Source
+from app.models import Citation, Deployment, Event, Force, Movement, Source
 from app.pages.charts import presence_lanes
 from app.pages.history import history_view
 from app.pages.render import _error, _render, _tiles
+from app.paging import PageNumberError, SampledCitations, page_links, rows_page, sampled_citations
 
 router = APIRouter()
+
+PAGE_PARAMETERS = ("page", "movements_page", "events_page")
 
 
 @dataclass
 class Cited:
-    """A record's citations as a page shows them: by stance, with the originals behind reprints."""
+    """A record's citations as a page shows them: by stance, with the originals behind reprints.
+
+    The lists may be the best few of many; `summary` and `total` count every citation.
+    """
 
     supporting: list[Citation]
     disputing: list[Citation]
     context: list[Citation]
     summary: queries.CitationSummary
     originals: dict[int, Source]
+    total: int = 0
+    all_href: str | None = None
 
     @property
     def empty(self) -> bool:
         return not (self.supporting or self.disputing or self.context)
+
+    @property
+    def listed(self) -> int:
+        return len(self.supporting) + len(self.disputing) + len(self.context)
+
+    @property
+    def more(self) -> bool:
+        return self.total > self.listed
 
     def relays(self, citation: Citation) -> Source | None:
         """The original a cited source reprints, or None when it is an original itself."""
@@ -40,7 +63,7 @@ class Cited:
         return original if original is not None and original.id != citation.source_id else None
 
 
-def cited(index: queries.CitationIndex, record_type: str, record_id: int) -> Cited:
+def cited(index: SampledCitations, record_type: str, record_id: int, slug: str) -> Cited:
     found = index.get((record_type, record_id), [])
     return Cited(
         supporting=[c for c in found if c.stance == "supports"],
@@ -48,34 +71,92 @@ def cited(index: queries.CitationIndex, record_type: str, record_id: int) -> Cit
         context=[c for c in found if c.stance == "context"],
         summary=index.summary(record_type, record_id),
         originals=index.originals,
+        total=index.total(record_type, record_id),
+        all_href="/citations?" + urlencode({record_type: slug}),
     )
 
 
 @router.get("/sites/{slug}", response_class=HTMLResponse)
-def read_site_page(request: Request, session: SessionDep, slug: str) -> HTMLResponse:
+def read_site_page(
+    request: Request,
+    session: SessionDep,
+    slug: str,
+    page: Annotated[str | None, Query()] = None,
+    movements_page: Annotated[str | None, Query()] = None,
+    events_page: Annotated[str | None, Query()] = None,
+) -> HTMLResponse:
     """One site: where it is, who was there when, and which sources say so."""
-    history = queries.site_history(session, slug)
-    if history is None:
+    site = queries.site_by_slug(session, slug)
+    if site is None:
         return _error(request, 404, "Site not found", f"There is no site with the id “{slug}”.")
-    today = dt.date.today()
-    axis, lanes = (
-        (None, []) if not history.deployments else presence_lanes(history.deployments, today)
+    try:
+        deployments = rows_page(
+            session,
+            select(Deployment)
+            .where(Deployment.site_id == site.id)
+            .options(
+                joinedload(Deployment.force).joinedload(Force.actor), joinedload(Deployment.site)
+            )
+            .order_by(Deployment.start_date, Deployment.slug, Deployment.id),
+            page,
+        )
+        movements = rows_page(
+            session,
+            select(Movement)
+            .where(or_(Movement.from_site_id == site.id, Movement.to_site_id == site.id))
+            .options(
+                joinedload(Movement.force).joinedload(Force.actor),
+                joinedload(Movement.from_site),
+                joinedload(Movement.to_site),
+            )
+            .order_by(Movement.start_date, Movement.id),
+            movements_page,
+            field_name="movements_page",
+        )
+        events = rows_page(
+            session,
+            select(Event)
+            .where(Event.site_id == site.id)
+            .options(selectinload(Event.actors), joinedload(Event.site))
+            .order_by(Event.date, Event.id),
+            events_page,
+            field_name="events_page",
+        )
+    except PageNumberError as exc:
+        return _error(request, exc.status, "No such page", str(exc))
+    cites = sampled_citations(
+        session,
+        deployment=[d.id for d in deployments.items],
+        movement=[m.id for m in movements.items],
+        event=[e.id for e in events.items],
+        site=[site.id],
     )
-    cites = history.citations
+    # The site's source list is whole only when every record and citation is on this page.
+    complete = all(p.pages == 1 for p in (deployments, movements, events)) and all(
+        n == len(cites.get(key, [])) for key, n in cites.counts.items()
+    )
+    today = dt.date.today()
+    axis, lanes = (None, []) if not deployments.items else presence_lanes(deployments.items, today)
     return _render(
         request,
         "site.html",
         {
-            "title": history.site.name,
-            "site": history.site,
-            "history": history,
+            "title": site.name,
+            "site": site,
+            "deployments": deployments,
+            "movements": movements,
+            "events": events,
+            "deployment_pages": page_links(request, deployments),
+            "movement_pages": page_links(request, movements, "movements_page"),
+            "event_pages": page_links(request, events, "events_page"),
             "axis": axis,
             "lanes": lanes,
-            "cites": lambda kind, record: cited(cites, kind, record.id),
+            "cites": lambda kind, record: cited(cites, kind, record.id, record.slug),
             "shown_confidence": lambda kind, record: queries.shown_confidence(
                 record.confidence, cites.get((kind, record.id), [])
             ),
-            "site_citations": cited(cites, "site", history.site.id),
+            "site_citations": cited(cites, "site", site.id, site.slug),
+            "sources_complete": complete,
             "sources": queries.distinct_sources(c for found in cites.values() for c in found),
             "today_percent": axis.percent(today) if axis else None,
             "record_history": history_view(session, "site", slug),

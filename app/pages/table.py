@@ -2,7 +2,9 @@
 
 It is the map's no-script twin, so it reads the same `date` and `actor` parameters; unlike the
 map it refuses a bad date, an unknown actor or a stray parameter with a 400, because a table that
-silently showed something else would be mistaken for the answer.
+silently showed something else would be mistaken for the answer. A date in a worldwide dataset
+has tens of thousands of forces present, so the table shows them a page at a time (`page`), with
+the totals above it and the downloads carrying the whole state.
 """
 
 import datetime as dt
@@ -17,6 +19,7 @@ from app import queries
 from app.deps import SessionDep
 from app.io import geojson
 from app.pages.render import ActorQuery, _error, _render
+from app.paging import PageNumberError, page_links, page_slice, sampled_citations
 
 router = APIRouter()
 
@@ -38,16 +41,17 @@ def read_table(
     session: SessionDep,
     date: Annotated[str | None, Query()] = None,
     actor: ActorQuery = None,
+    page: Annotated[str | None, Query()] = None,
 ) -> HTMLResponse:
     """The map's state at a date as a plain, sortable table, with download links."""
     actors = queries.list_actors(session)
-    unknown_parameters = sorted(set(request.query_params) - {"date", "actor"})
+    unknown_parameters = sorted(set(request.query_params) - {"date", "actor", "page"})
     if unknown_parameters:
         return _error(
             request,
             400,
             "Unknown parameter",
-            f"{unknown_parameters[0]}: this page takes only date and actor.",
+            f"{unknown_parameters[0]}: this page takes only date, actor and page.",
             actors=actors,
         )
     try:
@@ -73,8 +77,14 @@ def read_table(
             "actor: no actor with the id " + ", ".join(f"“{s}”" for s in unknown) + ".",
             actors=actors,
         )
-    deployments = [] if none_selected else queries.state_at(session, on, actors=slugs)
-    citations = queries.citations_for(session, deployment=[d.id for d in deployments])
+    # state_at answers the whole state; only one page of it is rendered and cited.
+    present = [] if none_selected else queries.state_at(session, on, actors=slugs)
+    try:
+        shown_page = page_slice(present, page)
+    except PageNumberError as exc:
+        return _error(request, exc.status, "No such page", str(exc), actors=actors)
+    deployments = shown_page.items
+    citations = sampled_citations(session, deployment=[d.id for d in deployments])
     chosen = [("actor", "")] if none_selected else [("actor", s) for s in slugs]
     params = urlencode([("date", on.isoformat()), *chosen])
     return _render(
@@ -87,6 +97,9 @@ def read_table(
             "selected": set(slugs),
             "none_selected": none_selected,
             "deployments": deployments,
+            "present": shown_page,
+            "paging": page_links(request, shown_page),
+            "site_count": len({d.site_id for d in present}),
             "summaries": {d.id: citations.summary("deployment", d.id) for d in deployments},
             "shown": {
                 d.id: queries.shown_confidence(

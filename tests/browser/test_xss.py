@@ -1068,6 +1068,7 @@ def test_the_preview_map_shows_the_proposed_payloads_as_text(editor_tab: Tab, wo
     entry.click()
     popup = page.locator(".leaflet-popup-content")
     expect(popup.locator(".card-title")).to_have_text(HOSTILE["proposed.site_name"])
+    expect(popup.locator(".loading-sources")).to_have_count(0)
     editor_tab.assert_text(
         "preview popup",
         ["proposed.site_name", "proposed.strength", "proposed.note"],
