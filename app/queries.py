@@ -11,10 +11,23 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, func, literal_column, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Row,
+    Select,
+    cast,
+    func,
+    literal_column,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import Range
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from app.models import (
+    DEPLOYMENT_PERIOD,
     EVENT_KINDS,
     Actor,
     Citation,
@@ -127,6 +140,74 @@ def _check_slugs(session: Session, model: type, field_name: str, slugs: Sequence
         raise UnknownSlugs(field_name, unknown)
 
 
+# The day by which half of the deployments had started, by database and highest deployment id.
+# Only which index is read depends on it, never the answer, so a value a few writes old is fine.
+_median_starts: dict[tuple[str, int | None], dt.date | None] = {}
+MEDIAN_STARTS_KEPT = 16  # databases per process (tests open many)
+
+
+def median_start(session: Session) -> dt.date | None:
+    """The day by which half of the deployments had started (one walk of the index, cached)."""
+    last_id = session.scalar(select(func.max(Deployment.id)))
+    key = (str(session.get_bind().engine.url), last_id)
+    if key not in _median_starts:
+        total = session.scalar(select(func.count()).select_from(Deployment)) or 0
+        median = session.scalar(
+            select(Deployment.start_date)
+            .order_by(Deployment.start_date)
+            .offset(total // 2)
+            .limit(1)
+        )
+        if len(_median_starts) >= MEDIAN_STARTS_KEPT:
+            _median_starts.clear()
+        _median_starts[key] = median
+    return _median_starts[key]
+
+
+def present_during(session: Session, first: dt.date, last: dt.date) -> ColumnElement[bool]:
+    """Deployments present on some day of [first, last]: start <= last and present_until > first.
+
+    PostgreSQL asks the GiST index over the daterange. SQLite reads one covering index and never
+    the table: before the median start, the rows that started by `last` in (start_date,
+    present_until); after it, the open rows and those ending after `first` in (present_until,
+    start_date). Either way it reads the smaller side; a plain `start <= D AND (end IS NULL OR
+    end > D)` walks every row that started before D, most of the table for a recent D.
+    docs/temporal-index.md has the figures.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        if first == last:
+            # Cast: an untyped literal would be read as a range, not as a day.
+            return DEPLOYMENT_PERIOD.contains(cast(first, Date))
+        return DEPLOYMENT_PERIOD.overlaps(Range(first, last, bounds="[]"))
+    median = median_start(session)
+    if median is not None and last < median:
+        started = select(Deployment.id).where(
+            Deployment.start_date <= last,
+            or_(Deployment.present_until.is_(None), Deployment.present_until > first),
+        )
+        return Deployment.id.in_(started)
+    still_open = select(Deployment.id).where(
+        Deployment.present_until.is_(None), Deployment.start_date <= last
+    )
+    ending_later = select(Deployment.id).where(
+        # unlikely(): tells SQLite's planner this side is the selective one (it is, after the
+        # median start), or it would walk the start_date index instead.
+        func.unlikely(Deployment.present_until > first),
+        Deployment.start_date <= last,
+    )
+    return Deployment.id.in_(union_all(still_open, ending_later))
+
+
+def _narrowed(query: Select, actors: Sequence[str], bbox: BBox | None) -> Select:
+    if actors:
+        query = query.where(Actor.slug.in_(actors))
+    if bbox is not None:
+        query = query.where(
+            Site.lat.between(bbox.south, bbox.north), Site.lon.between(bbox.west, bbox.east)
+        )
+    return query
+
+
 def _deployments_query(actors: Sequence[str] = (), bbox: BBox | None = None) -> Select[Deployment]:
     query = (
         select(Deployment)
@@ -139,13 +220,7 @@ def _deployments_query(actors: Sequence[str] = (), bbox: BBox | None = None) -> 
         )
         .order_by(Site.name, Actor.slug, Deployment.start_date)
     )
-    if actors:
-        query = query.where(Actor.slug.in_(actors))
-    if bbox is not None:
-        query = query.where(
-            Site.lat.between(bbox.south, bbox.north), Site.lon.between(bbox.west, bbox.east)
-        )
-    return query
+    return _narrowed(query, actors, bbox)
 
 
 def state_at(
@@ -155,10 +230,7 @@ def state_at(
 
     An end known only to its week, month or year counts to that period's end (present_until).
     """
-    query = _deployments_query(actors, bbox).where(
-        Deployment.start_date <= on,
-        or_(Deployment.present_until.is_(None), Deployment.present_until > on),
-    )
+    query = _deployments_query(actors, bbox).where(present_during(session, on, on))
     return list(session.scalars(query).unique())
 
 
@@ -171,11 +243,215 @@ def deployments_between(
     bbox: BBox | None = None,
 ) -> list[Deployment]:
     """Deployments present on at least one day of the closed range [start, end]."""
-    query = _deployments_query(actors, bbox).where(
-        Deployment.start_date <= end,
-        or_(Deployment.present_until.is_(None), Deployment.present_until > start),
-    )
+    query = _deployments_query(actors, bbox).where(present_during(session, start, end))
     return list(session.scalars(query).unique())
+
+
+# What the snapshot shows of a deployment, its site, force and actor, read as plain rows: building
+# ORM objects for tens of thousands of deployments costs several times the query itself.
+SNAPSHOT_COLUMNS = (
+    Deployment.id,
+    Deployment.slug,
+    Deployment.status,
+    Deployment.start_date,
+    Deployment.start_precision,
+    Deployment.end_date,
+    Deployment.end_precision,
+    Deployment.present_until,
+    Deployment.strength,
+    Deployment.note,
+    Deployment.confidence,
+    Deployment.site_id,
+    Site.slug.label("site_slug"),
+    Site.name.label("site_name"),
+    Site.kind.label("site_kind"),
+    Site.geo_precision,
+    Site.lat,
+    Site.lon,
+    Force.slug.label("force_slug"),
+    Force.name.label("force_name"),
+    Force.branch,
+    Actor.slug.label("actor_slug"),
+    Actor.name.label("actor_name"),
+    Actor.color,
+)
+
+
+def _state_select(
+    session: Session, on: dt.date, actors: Sequence[str], bbox: BBox | None, *columns: object
+) -> Select:
+    query = (
+        select(*columns)  # type: ignore[call-overload]
+        .select_from(Deployment)
+        .join(Force, Deployment.force_id == Force.id)
+        .join(Actor, Force.actor_id == Actor.id)
+        .join(Site, Deployment.site_id == Site.id)
+        .where(present_during(session, on, on))
+    )
+    return _narrowed(query, actors, bbox)
+
+
+@dataclass
+class Snapshot:
+    """State at a date as plain rows: deployments (ordered by site, actor, start) and citations."""
+
+    deployments: Sequence[Row]
+    citations: "CitationRows"
+
+
+def snapshot(
+    session: Session, on: dt.date, *, actors: Sequence[str] = (), bbox: BBox | None = None
+) -> Snapshot:
+    """What GET /api/v1/snapshot shows, in two queries (three when sources relay relays)."""
+    rows = session.execute(
+        _state_select(session, on, actors, bbox, *SNAPSHOT_COLUMNS).order_by(
+            Site.name, Actor.slug, Deployment.start_date
+        )
+    ).all()
+    ids = _state_select(session, on, actors, bbox, Deployment.id)
+    citations = citation_rows(session, Citation.deployment_id, ids) if rows else CitationRows()
+    return Snapshot(deployments=rows, citations=citations)
+
+
+CITATION_COLUMNS = (
+    Citation.stance,
+    Citation.credibility,
+    Citation.claim,
+    Citation.source_id,
+    Source.slug.label("source_slug"),
+    Source.publisher,
+    Source.title,
+    Source.url,
+    Source.archive_url,
+    Source.published_date,
+    Source.reliability,
+    Source.original_id,
+)
+
+
+@dataclass(frozen=True)
+class Root:
+    """The original a source goes back to (the source itself when it is one)."""
+
+    id: int
+    slug: str
+    publisher: str
+
+
+class CitationRows(dict[int, list[Row]]):
+    """Citation rows (with their source's columns) by record id, best credibility first."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.roots: dict[int, Root] = {}  # source id -> its original
+
+
+def citation_rows(session: Session, record_column: object, ids: Select) -> CitationRows:
+    """The citations of every record whose id `ids` selects, with the original behind each source.
+
+    `ids` is a query rather than a list so that tens of thousands of records need no bound
+    parameter each; the database runs it again inside the citations' query.
+    """
+    found = CitationRows()
+    record = record_column.label("record_id")  # type: ignore[attr-defined]
+    original = aliased(Source)
+    rows = session.execute(
+        select(
+            record,
+            *CITATION_COLUMNS,
+            original.slug.label("original_slug"),
+            original.publisher.label("original_publisher"),
+            original.original_id.label("original_original_id"),
+        )
+        .join(Source, Citation.source_id == Source.id)
+        .outerjoin(original, Source.original_id == original.id)
+        .where(record_column.in_(ids))  # type: ignore[attr-defined]
+        .order_by(Citation.credibility, Citation.id)
+    )
+    deeper: dict[int, int] = {}  # source id -> the original's original, to follow further
+    roots = found.roots
+    for row in rows:
+        found.setdefault(row[0], []).append(row)
+        # Unpacked by position: a Row's fields by name cost ten times as much (see geojson).
+        source_id, slug, publisher, original_id = row[4], row[5], row[6], row[12]
+        if source_id in roots or source_id in deeper:
+            continue
+        if original_id is None:
+            roots[source_id] = Root(source_id, slug, publisher)
+        elif row[15] is None:
+            roots[source_id] = Root(original_id, row[13], row[14])
+        else:
+            deeper[source_id] = original_id
+    if deeper:
+        # Relays of relays are rare: follow them the way original_sources does.
+        followed = original_sources(
+            session, {s.id: s for s in session.scalars(select(Source).where(Source.id.in_(deeper)))}
+        )
+        for source_id, root in followed.items():
+            roots[source_id] = Root(root.id, root.slug, root.publisher)
+    return found
+
+
+def _movements_filter(query: Select, start: dt.date, end: dt.date, actors: Sequence[str]) -> Select:
+    query = query.where(
+        Movement.start_date <= end,
+        func.coalesce(Movement.end_date, Movement.start_date) >= start,
+    )
+    if actors:
+        query = query.where(Actor.slug.in_(actors))
+    return query
+
+
+def movement_rows(
+    session: Session, start: dt.date, end: dt.date, *, actors: Sequence[str] = ()
+) -> tuple[Sequence[Row], CitationRows]:
+    """What GET /api/v1/movements shows, as plain rows, with their citations."""
+    origin, destination = aliased(Site), aliased(Site)
+
+    def base(*columns: object) -> Select:
+        query = (
+            select(*columns)  # type: ignore[call-overload]
+            .select_from(Movement)
+            .join(Force, Movement.force_id == Force.id)
+            .join(Actor, Force.actor_id == Actor.id)
+        )
+        return _movements_filter(query, start, end, actors)
+
+    rows = session.execute(
+        base(
+            Movement.id,
+            Movement.slug,
+            Movement.start_date,
+            Movement.start_precision,
+            Movement.end_date,
+            Movement.end_precision,
+            Movement.description,
+            Movement.confidence,
+            Movement.to_label,
+            Force.slug.label("force_slug"),
+            Force.name.label("force_name"),
+            Actor.slug.label("actor_slug"),
+            Actor.name.label("actor_name"),
+            Actor.color,
+            origin.slug.label("from_slug"),
+            origin.name.label("from_name"),
+            origin.geo_precision.label("from_geo_precision"),
+            origin.lat.label("from_lat"),
+            origin.lon.label("from_lon"),
+            destination.slug.label("to_slug"),
+            destination.name.label("to_name"),
+            destination.geo_precision.label("to_geo_precision"),
+            destination.lat.label("to_lat"),
+            destination.lon.label("to_lon"),
+        )
+        .join(origin, Movement.from_site_id == origin.id)
+        .outerjoin(destination, Movement.to_site_id == destination.id)
+        .order_by(Movement.start_date, Movement.slug)
+    ).all()
+    citations = (
+        citation_rows(session, Citation.movement_id, base(Movement.id)) if rows else CitationRows()
+    )
+    return rows, citations
 
 
 def movements_between(
@@ -191,15 +467,9 @@ def movements_between(
             joinedload(Movement.from_site),
             joinedload(Movement.to_site),
         )
-        .where(
-            Movement.start_date <= end,
-            func.coalesce(Movement.end_date, Movement.start_date) >= start,
-        )
         .order_by(Movement.start_date, Movement.slug)
     )
-    if actors:
-        query = query.where(Actor.slug.in_(actors))
-    return list(session.scalars(query).unique())
+    return list(session.scalars(_movements_filter(query, start, end, actors)).unique())
 
 
 def events_between(

@@ -8,6 +8,8 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from sqlalchemy import Row
+
 from app.dates import certain_from, period_end
 from app.models import (
     PRECISION_CODES,
@@ -21,7 +23,14 @@ from app.models import (
     Source,
 )
 from app.models import Precision as _Precision
-from app.queries import CitationIndex, shown_confidence
+from app.queries import (
+    WEAK_GRADES,
+    CitationIndex,
+    CitationRows,
+    CitationSummary,
+    Snapshot,
+    shown_confidence,
+)
 
 Citations = CitationIndex
 
@@ -299,3 +308,244 @@ def site_feature(site: Site) -> dict[str, Any]:
 
 def _split(value: str | None) -> list[str]:
     return [part.strip() for part in value.split(";") if part.strip()] if value else []
+
+
+# --- The map's two busiest answers, built from plain rows -------------------------------------
+# GET /api/v1/snapshot and /api/v1/movements answer from queries.snapshot and queries.movement_rows
+# (columns, not ORM objects) with the same fields as deployment_properties and
+# movement_properties; tests/api/test_state.py holds the two paths to the same output.
+
+_PRECISION_CODES = {str(precision): code for precision, code in PRECISION_CODES.items()}
+
+# Rows are unpacked by position below: reading a SQLAlchemy Row's fields by name costs about ten
+# times as much, which at tens of thousands of rows is most of the answer's time.
+
+
+def _row_citation_fields(rows: CitationRows, record_id: int, recorded: str) -> dict[str, Any]:
+    roots = rows.roots
+    citations = []
+    supporting = disputing = context = 0
+    originals = set()
+    best: tuple[str, int] | None = None
+    weak = True
+    for (
+        _record,
+        stance,
+        credibility,
+        claim,
+        source_id,
+        source_slug,
+        publisher,
+        title,
+        url,
+        archive_url,
+        published,
+        reliability,
+        *_original,
+    ) in rows.get(record_id, ()):
+        root = roots.get(source_id)
+        relayed = root is not None and root.id != source_id
+        if stance == "supports":
+            supporting += 1
+            originals.add(root.id if root is not None else source_id)
+            if best is None or (reliability, credibility) < best:
+                best = (reliability, credibility)
+            weak = weak and reliability in WEAK_GRADES
+        elif stance == "disputes":
+            disputing += 1
+        elif stance == "context":
+            context += 1
+        citations.append(
+            {
+                "source": source_slug,
+                "publisher": publisher,
+                "title": title,
+                "url": url,
+                "archive_url": archive_url,
+                "published": _iso(published),
+                "reliability": reliability,
+                "stance": stance,
+                "credibility": credibility,
+                "claim": claim,
+                "original": root.slug if relayed and root else None,
+                "original_publisher": root.publisher if relayed and root else None,
+            }
+        )
+    summary = CitationSummary(
+        count=supporting, independent=len(originals), disputing=disputing, context=context
+    )
+    return {
+        # The same rules as summarize() and shown_confidence(), over rows.
+        "confidence": "low" if weak else recorded,
+        "recorded_confidence": recorded,
+        "citation_count": supporting,
+        "independent_sources": summary.independent,
+        "disputing_count": disputing,
+        "context_count": context,
+        "sources_text": summary.sources_text(),
+        "single_sourced": summary.single_sourced,
+        "disputed": summary.disputed,
+        "best_reliability": best[0] if best else None,
+        "best_credibility": best[1] if best else None,
+        "citations": citations,
+    }
+
+
+def _point_at(lon: float | None, lat: float | None) -> dict[str, Any] | None:
+    if lat is None or lon is None:
+        return None
+    return {"type": "Point", "coordinates": [lon, lat]}
+
+
+def snapshot_collection(found: Snapshot, on: dt.date) -> dict[str, Any]:
+    """The snapshot as a FeatureCollection: one Point per site with its deployments on `on`."""
+    features: dict[int, dict[str, Any]] = {}
+    actors: dict[int, set[str]] = {}
+    citations = found.citations
+    codes = _PRECISION_CODES
+    for (
+        record_id,
+        slug,
+        status,
+        start,
+        start_precision,
+        end,
+        end_precision,
+        until,
+        strength,
+        note,
+        confidence,
+        site_id,
+        site_slug,
+        site_name,
+        site_kind,
+        geo_precision,
+        lat,
+        lon,
+        force_slug,
+        force_name,
+        branch,
+        actor_slug,
+        actor_name,
+        color,
+    ) in found.deployments:
+        feature = features.get(site_id)
+        if feature is None:
+            actors[site_id] = set()
+            feature = features[site_id] = {
+                "type": "Feature",
+                "id": site_slug,
+                "geometry": _point_at(lon, lat),
+                "properties": {
+                    "site": {
+                        "slug": site_slug,
+                        "name": site_name,
+                        "kind": site_kind,
+                        "geo_precision": geo_precision,
+                    },
+                    "actors": [],
+                    "deployments": [],
+                },
+            }
+        actors[site_id].add(actor_slug)
+        certain = certain_from(start, start_precision)
+        feature["properties"]["deployments"].append(
+            {
+                "slug": slug,
+                "site": site_slug,
+                "site_name": site_name,
+                "site_kind": site_kind,
+                "force": force_slug,
+                "force_name": force_name,
+                "branch": branch,
+                "actor": actor_slug,
+                "actor_name": actor_name,
+                "color": color,
+                "status": status,
+                "start": _iso(start),
+                "start_precision": start_precision,
+                "start_time_precision": codes.get(start_precision),
+                "end": _iso(end),
+                "end_precision": end_precision,
+                "end_time_precision": codes.get(end_precision),
+                "start_certain_from": _iso(certain),
+                "present_until": _iso(until),
+                "dates_uncertain": on < certain or (end is not None and on >= end),
+                "strength": strength,
+                "note": note,
+                "geo_precision": geo_precision,
+                **_row_citation_fields(citations, record_id, confidence),
+            }
+        )
+    for site_id, feature in features.items():
+        feature["properties"]["actors"] = sorted(actors[site_id])
+    return feature_collection(features.values(), date=on.isoformat())
+
+
+def movement_collection(rows: Sequence[Row], citations: CitationRows) -> dict[str, Any]:
+    """Movements as LineStrings (an off-map destination: the origin's Point)."""
+    features = []
+    codes = _PRECISION_CODES
+    for (
+        record_id,
+        slug,
+        start,
+        start_precision,
+        end,
+        end_precision,
+        description,
+        confidence,
+        to_label,
+        force_slug,
+        force_name,
+        actor_slug,
+        actor_name,
+        color,
+        from_slug,
+        from_name,
+        from_geo_precision,
+        from_lat,
+        from_lon,
+        to_slug,
+        to_name,
+        to_geo_precision,
+        to_lat,
+        to_lon,
+    ) in rows:
+        origin, destination = _point_at(from_lon, from_lat), _point_at(to_lon, to_lat)
+        geometry = origin
+        if origin and destination:
+            geometry = {
+                "type": "LineString",
+                "coordinates": [origin["coordinates"], destination["coordinates"]],
+            }
+        features.append(
+            {
+                "type": "Feature",
+                "id": slug,
+                "geometry": geometry,
+                "properties": {
+                    "slug": slug,
+                    "force": force_slug,
+                    "force_name": force_name,
+                    "actor": actor_slug,
+                    "actor_name": actor_name,
+                    "color": color,
+                    "from_site": from_slug,
+                    "from_name": from_name,
+                    "from_geo_precision": from_geo_precision,
+                    "to_geo_precision": to_geo_precision,
+                    "to_site": to_slug,
+                    "to_name": to_name if to_slug else to_label,
+                    "start": _iso(start),
+                    "start_precision": start_precision,
+                    "start_time_precision": codes.get(start_precision),
+                    "end": _iso(end),
+                    "end_precision": end_precision,
+                    "end_time_precision": codes.get(end_precision),
+                    "description": description,
+                    **_row_citation_fields(citations, record_id, confidence),
+                },
+            }
+        )
+    return feature_collection(features)

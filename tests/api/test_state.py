@@ -1,7 +1,13 @@
 """The map's endpoints on the bundled dataset: what a user asks, and typos they make."""
 
+import datetime as dt
+import json
+
 import pytest
 from fastapi.testclient import TestClient
+
+from app import queries
+from app.io import geojson
 
 
 def sites_of(collection: dict, actor: str | None = None) -> set[str]:
@@ -255,3 +261,98 @@ def test_events_and_movements_carry_the_sites_geo_precision(client: TestClient) 
     assert located and all(p["geo_precision"] in {1, 2, 3} for p in located)
     moves = client.get("/api/v1/movements", params={"actor": "russia"}).json()["features"]
     assert all(m["properties"]["from_geo_precision"] in {1, 2, 3} for m in moves)
+
+
+# The snapshot and movements answers are built from plain rows for speed; the record builders in
+# app.io.geojson (used by the exports and pages) are the reference they must match field for field.
+
+
+@pytest.fixture(scope="module")
+def seeded_session(seeded_url: str):
+    from app.db import Database
+
+    database = Database(seeded_url)
+    with database.session() as session:
+        yield session
+    database.close()
+
+
+def as_json(value: object) -> object:
+    return json.loads(json.dumps(value))
+
+
+@pytest.mark.parametrize(
+    "date", ["1980-06-01", "2015-10-01", "2019-11-20", "2024-12-10", "2026-01-25", "2026-02-10"]
+)
+def test_snapshot_answer_matches_the_record_builders_field_for_field(
+    client: TestClient, seeded_session, date: str
+) -> None:
+    on = dt.date.fromisoformat(date)
+    deployments = queries.state_at(seeded_session, on)
+    citations = queries.citations_for(seeded_session, deployment=[d.id for d in deployments])
+    expected = geojson.feature_collection(
+        geojson.snapshot_features(deployments, citations, on), date=date
+    )
+    assert deployments, "pick dates with something present"
+    assert snapshot(client, date=date) == as_json(expected)
+
+
+def test_snapshot_cites_relayed_and_disputing_sources_as_the_builders_do(
+    client: TestClient, seeded_session
+) -> None:
+    answers = [snapshot(client, date=d) for d in ("2019-11-20", "2026-01-25")]
+    citations = [
+        c
+        for body in answers
+        for f in body["features"]
+        for d in f["properties"]["deployments"]
+        for c in d["citations"]
+    ]
+    # Without these the field-for-field comparison above would not cover relays and disputes.
+    assert any(c["original"] for c in citations)
+    assert any(c["stance"] == "disputes" for c in citations)
+
+
+def test_movements_answer_matches_the_record_builders_field_for_field(
+    client: TestClient, seeded_session
+) -> None:
+    start, end = dt.date(2010, 1, 1), dt.date(2026, 12, 31)
+    movements = queries.movements_between(seeded_session, start, end)
+    citations = queries.citations_for(seeded_session, movement=[m.id for m in movements])
+    expected = geojson.feature_collection(geojson.movement_feature(m, citations) for m in movements)
+    response = client.get("/api/v1/movements", params={"start": str(start), "end": str(end)})
+    assert response.status_code == 200
+    assert len(movements) > 5
+    assert response.json() == as_json(expected)
+
+
+def test_snapshot_of_a_day_with_nothing_present_is_an_empty_collection(client: TestClient) -> None:
+    body = snapshot(client, date="1900-01-01")
+    assert body == {"type": "FeatureCollection", "date": "1900-01-01", "features": []}
+
+
+def test_a_cached_snapshot_gives_way_to_the_data_after_a_write(seeded_copy) -> None:
+    from sqlalchemy import delete, select
+
+    from app.main import create_app
+    from app.models import Citation, Deployment
+    from app.records import bump_data_version
+    from app.settings import Settings
+
+    app = create_app(Settings(database_url=seeded_copy.url, remote_tiles=False))
+    params = {"date": "2026-02-10", "actor": "russia"}
+    with TestClient(app) as client:
+        before = snapshot(client, **params)
+        assert snapshot(client, **params) == before  # now answered from the cache
+        slugs = {d["slug"] for f in before["features"] for d in f["properties"]["deployments"]}
+        gone = sorted(slugs)[0]
+        with seeded_copy.write_session() as writer:
+            deployment_id = writer.scalar(select(Deployment.id).where(Deployment.slug == gone))
+            writer.execute(delete(Citation).where(Citation.deployment_id == deployment_id))
+            writer.execute(delete(Deployment).where(Deployment.id == deployment_id))
+            bump_data_version(writer)
+            writer.commit()
+        after = snapshot(client, **params)
+    assert gone not in {
+        d["slug"] for f in after["features"] for d in f["properties"]["deployments"]
+    }
