@@ -33,13 +33,24 @@ def _begin(connection: Connection) -> None:
 # SQLAlchemy's own defaults, kept when no setting says otherwise (see Settings.db_pool_size).
 DEFAULT_POOL_SIZE = 5
 DEFAULT_MAX_OVERFLOW = 10
+SQLITE_KEPT_CONNECTIONS = 10
 
 
 def make_engine(
     url: str, *, pool_size: int = DEFAULT_POOL_SIZE, max_overflow: int = DEFAULT_MAX_OVERFLOW
 ) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        # No cap on SQLite connections: a request holds its connection from its dependencies
+        # until it is answered, including while it waits for a worker thread, so a pool smaller
+        # than the requests in flight made 64 concurrent readers wait on each other until the
+        # pool's 30 s timeout (bench/load_readers.py). A SQLite connection is a file handle, and
+        # WAL lets any number of readers in; ten are kept open between bursts.
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False},
+            pool_size=SQLITE_KEPT_CONNECTIONS,
+            max_overflow=-1,
+        )
         event.listen(engine, "connect", _set_sqlite_pragmas)
         event.listen(engine, "begin", _begin)
         return engine

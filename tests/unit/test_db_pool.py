@@ -45,3 +45,19 @@ def test_a_postgres_pool_of_the_configured_size_serves_queries(postgres_url: str
         assert database.engine.pool.size() == 2
     finally:
         database.close()
+
+
+def test_sqlite_serves_more_readers_at_once_than_a_default_pool_holds(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """64 readers each holding a session must all get a connection at once, not wait 30 s."""
+    from contextlib import ExitStack
+
+    from sqlalchemy import text
+
+    database = Database(f"sqlite:///{tmp_path / 'many.db'}")
+    try:
+        with ExitStack() as stack:
+            sessions = [stack.enter_context(database.session()) for _ in range(64)]
+            answers = [s.execute(text("SELECT 1")).scalar() for s in sessions]
+        assert answers == [1] * 64
+    finally:
+        database.close()
