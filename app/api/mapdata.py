@@ -7,9 +7,11 @@ the general API. Both read the same tables in one snapshot per request.
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi.responses import Response
 
 from app import map_index, queries
+from app.api.answers import FastJSON, cached_answer
 from app.api.errors import ERROR_RESPONSES, NOT_FOUND_RESPONSE
 from app.deps import ActorFilter, IsoDate, SessionDep, Slug, reject_unknown_parameters
 from app.io import geojson
@@ -22,20 +24,35 @@ router = APIRouter(
 )
 
 
-@router.get("/catalogue", summary="Actors, sites and forces by id, for the map's year index")
-def read_catalogue(session: SessionDep) -> dict[str, Any]:
+# Every reader of a theatre asks for the same catalogue and the same few years: each is built
+# once per data version and process, then sent as the bytes already encoded.
+
+
+@router.get(
+    "/catalogue",
+    summary="Actors, sites and forces by id, for the map's year index",
+    response_model=dict[str, Any],
+    response_class=FastJSON,
+)
+def read_catalogue(request: Request, session: SessionDep) -> Response:
     """Names and places once; each year's arrays refer to these ids."""
-    return map_index.catalogue(session)
+    return cached_answer(request, session, lambda: map_index.catalogue(session))
 
 
-@router.get("/years/{year}", summary="One calendar year of intervals, movements and events")
+@router.get(
+    "/years/{year}",
+    summary="One calendar year of intervals, movements and events",
+    response_model=dict[str, Any],
+    response_class=FastJSON,
+)
 def read_year(
+    request: Request,
     session: SessionDep,
     year: Annotated[int, Path(ge=1, le=9998, description="The calendar year, e.g. 2026.")],
-) -> dict[str, Any]:
+) -> Response:
     """Every deployment interval overlapping the year (day numbers from 1970-01-01), and the
     movements and events of the year, as parallel arrays."""
-    return map_index.year_index(session, year)
+    return cached_answer(request, session, lambda: map_index.year_index(session, year))
 
 
 @router.get(

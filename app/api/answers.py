@@ -1,0 +1,108 @@
+"""Answers encoded once per data version: orjson encoding, and a per-process cache of the
+encoded bytes that the read endpoints share (state.py, mapdata.py)."""
+
+import gc
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import orjson
+from fastapi import Request
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy.orm import Session
+
+from app.preview import PARAMETER as PREVIEW
+from app.records import data_version
+
+
+class FastJSON(JSONResponse):
+    """JSON encoded by orjson, with no validation pass over the answer.
+
+    The map's snapshot can hold tens of thousands of deployments with their citations: checking
+    and encoding that through the response model costs several times orjson's encoding alone.
+    """
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
+# Encoded answers kept per process, by data version and URL. Published data changes only with a
+# new data version (every publish and import bumps it), so an answer built once can be sent again
+# to every reader asking the same question until then. Bounded in bytes, least recently used out.
+ANSWER_CACHE_BYTES = 256 * 1024 * 1024
+# Answers larger than this share of the cache are never kept (they would evict everything).
+LARGEST_CACHED_SHARE = 4
+
+
+class AnswerCache:
+    def __init__(self, limit_bytes: int = ANSWER_CACHE_BYTES) -> None:
+        self.limit_bytes = limit_bytes
+        self.size = 0
+        self._answers: OrderedDict[Hashable, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> bytes | None:
+        with self._lock:
+            body = self._answers.get(key)
+            if body is not None:
+                self._answers.move_to_end(key)
+            return body
+
+    def put(self, key: Hashable, body: bytes) -> None:
+        if len(body) * LARGEST_CACHED_SHARE > self.limit_bytes:
+            return
+        with self._lock:
+            if key in self._answers:
+                return
+            self._answers[key] = body
+            self.size += len(body)
+            while self.size > self.limit_bytes:
+                _, dropped = self._answers.popitem(last=False)
+                self.size -= len(dropped)
+
+
+def answer_cache(request: Request) -> AnswerCache:
+    cache = getattr(request.app.state, "answer_cache", None)
+    if cache is None:
+        cache = request.app.state.answer_cache = AnswerCache()
+    return cache
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause the cycle collector while building a large answer.
+
+    A world snapshot allocates about a million small dicts and lists, none of them in a cycle;
+    meanwhile the collector would walk the growing heap again and again (a third of the build's
+    time, measured). It runs again afterwards and on every other path.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def cached_answer(
+    request: Request, session: Session, build: Callable[[], dict[str, Any]], *key: Hashable
+) -> Response:
+    """The answer `build` makes, encoded, from the cache when this data version has it.
+
+    The version is read in the request's own transaction, so a cached answer is exactly what the
+    queries would read now. A preview (a change set applied for its reviewers) is never cached.
+    """
+    if PREVIEW in request.query_params:
+        with collector_paused():
+            return FastJSON(build())
+    cache = answer_cache(request)
+    full_key = (data_version(session), request.url.path, request.url.query, *key)
+    body = cache.get(full_key)
+    if body is None:
+        with collector_paused():
+            body = orjson.dumps(build())
+        cache.put(full_key, body)
+    return Response(body, media_type="application/json")
