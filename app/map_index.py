@@ -36,7 +36,7 @@ from app.models import (
     Source,
     event_actor,
 )
-from app.queries import WEAK_GRADES
+from app.queries import WEAK_GRADES, present_during
 from app.records import data_version
 
 EPOCH = dt.date(1970, 1, 1)
@@ -99,10 +99,8 @@ def _low(recorded: str, strong: int | None) -> int:
 def year_index(session: Session, year: int) -> dict[str, Any]:
     """Deployments overlapping `year`, and the movements and events of that year, as columns."""
     first, after = dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
-    overlapping = and_(
-        Deployment.start_date < after,
-        or_(Deployment.present_until.is_(None), Deployment.present_until > first),
-    )
+    # Present on some day of the year, through the temporal index (queries.present_during).
+    overlapping = present_during(session, first, after - dt.timedelta(days=1))
     deployments = session.execute(
         select(
             Deployment.id,
