@@ -117,12 +117,20 @@ export class Histogram {
   }
 
   // Keep the date in view without fighting a user who scrolled: only move when it is out of sight.
+  // Measured in the next frame: reading widths in the middle of a redraw would force the browser
+  // to lay out the whole page an extra time on every slider step.
   _follow(percent) {
-    const box = this._container;
-    const x = (percent / 100) * this._track.offsetWidth;
-    const margin = 40;
-    if (x < box.scrollLeft + margin || x > box.scrollLeft + box.clientWidth - margin) {
-      box.scrollLeft = Math.max(0, x - box.clientWidth * 0.75);
-    }
+    this._followTo = percent;
+    if (this._followPending) return;
+    this._followPending = true;
+    requestAnimationFrame(() => {
+      this._followPending = false;
+      const box = this._container;
+      const x = (this._followTo / 100) * this._track.offsetWidth;
+      const margin = 40;
+      if (x < box.scrollLeft + margin || x > box.scrollLeft + box.clientWidth - margin) {
+        box.scrollLeft = Math.max(0, x - box.clientWidth * 0.75);
+      }
+    });
   }
 }

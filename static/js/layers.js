@@ -244,31 +244,15 @@ export class SiteLayer {
     this._sites = new Map(sites.map((site) => [site.slug, site]));
     this._index = null;
     if (sites.length >= CLUSTER_FROM && Supercluster) {
-      // Per cluster: how many of its sites each actor holds, for the cluster's colours and title.
-      this._index = new Supercluster({
-        radius: CLUSTER_RADIUS_PX,
-        maxZoom: CLUSTER_MAX_ZOOM,
-        map: (props) => ({ actors: { ...props.actors } }),
-        reduce: (into, props) => {
-          for (const [actor, n] of Object.entries(props.actors)) {
-            into.actors[actor] = (into.actors[actor] || 0) + n;
-          }
-        },
-      });
-      this._actorLook = new Map();
+      // Plain points: each cluster's actors are counted from its leaves when it is drawn, which
+      // costs less than merging per-point objects at every level of the index on each step.
+      this._index = new Supercluster({ radius: CLUSTER_RADIUS_PX, maxZoom: CLUSTER_MAX_ZOOM });
       this._index.load(
-        sites.map((site) => {
-          const actors = {};
-          for (const d of site.deployments) {
-            actors[d.actor] = 1;
-            this._actorLook.set(d.actor, { name: d.actor_name, color: d.color });
-          }
-          return {
-            type: "Feature",
-            geometry: { type: "Point", coordinates: [site.latlng.lng, site.latlng.lat] },
-            properties: { slug: site.slug, actors },
-          };
-        }),
+        sites.map((site) => ({
+          type: "Feature",
+          geometry: { type: "Point", coordinates: [site.latlng.lng, site.latlng.lat] },
+          properties: { slug: site.slug },
+        })),
       );
     }
     this._drawView();
@@ -351,17 +335,27 @@ export class SiteLayer {
   _drawCluster(feature) {
     const [lon, lat] = feature.geometry.coordinates;
     const count = feature.properties.point_count;
-    const shares = Object.entries(feature.properties.actors).sort((a, b) => b[1] - a[1]);
+    const perActor = new Map();
+    for (const leaf of this._index.getLeaves(feature.properties.cluster_id, Infinity)) {
+      const seen = new Set();
+      for (const d of this._sites.get(leaf.properties.slug).deployments) {
+        if (seen.has(d.actor)) continue;
+        seen.add(d.actor);
+        const share = perActor.get(d.actor) || { name: d.actor_name, color: d.color, n: 0 };
+        share.n += 1;
+        perActor.set(d.actor, share);
+      }
+    }
+    const shares = [...perActor.entries()].sort((a, b) => b[1].n - a[1].n);
     let at = 0;
     const stops = [];
-    const total = shares.reduce((sum, [, n]) => sum + n, 0);
-    for (const [actor, n] of shares) {
-      const color = safeColor(this._actorLook.get(actor)?.color);
-      const next = at + (360 * n) / total;
-      stops.push(`${color} ${at.toFixed(1)}deg ${next.toFixed(1)}deg`);
+    const total = shares.reduce((sum, [, share]) => sum + share.n, 0);
+    for (const [, share] of shares) {
+      const next = at + (360 * share.n) / total;
+      stops.push(`${safeColor(share.color)} ${at.toFixed(1)}deg ${next.toFixed(1)}deg`);
       at = next;
     }
-    const names = shares.map(([actor, n]) => `${this._actorLook.get(actor)?.name || actor} ${n}`);
+    const names = shares.map(([actor, share]) => `${share.name || actor} ${share.n}`);
     const size = Math.round(30 + 8 * Math.log10(count));
     const disc = h("span", { class: "cluster-count" }, String(count));
     disc.style.background = `conic-gradient(${stops.join(", ")})`;

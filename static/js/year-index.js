@@ -131,13 +131,14 @@ export class YearIndex {
     if (!year) return null;
     const day = dayNumber(date);
     const d = year.deployments;
+    const records = this._records(year);
     const bySite = new Map();
     for (let i = 0; i < d.id.length; i += 1) {
       if (d.start[i] > day) continue;
       const until = d.until[i];
       if (until !== null && day >= until) continue;
-      const force = this.forces.get(d.force[i]);
-      if (!force || (chosen && !chosen.has(force.actor))) continue;
+      const record = records[i];
+      if (!record || (chosen && !chosen.has(record.actor))) continue;
       let site = bySite.get(d.site[i]);
       if (!site) {
         const place = this.sites.get(d.site[i]);
@@ -145,8 +146,23 @@ export class YearIndex {
         site = { ...place, deployments: [] };
         bySite.set(d.site[i], site);
       }
+      // The one field that depends on the day. Records are shared between redraws of a year to
+      // spare the garbage collector; every drawing reads them at once, before the next day's.
       const end = d.end[i];
-      site.deployments.push({
+      record.uncertain = day < d.sure_from[i] || (end !== null && day >= end);
+      site.deployments.push(record);
+    }
+    return [...bySite.values()].sort((a, b) => a.rank - b.rank);
+  }
+
+  // A year's deployments as the objects the layers and lists read, built once per year.
+  _records(year) {
+    if (year.records) return year.records;
+    const d = year.deployments;
+    year.records = d.id.map((_, i) => {
+      const force = this.forces.get(d.force[i]);
+      if (!force) return null;
+      return {
         slug: d.slug[i],
         force: force.slug,
         force_name: force.name,
@@ -156,10 +172,10 @@ export class YearIndex {
         status: d.status[i],
         confidence: d.low[i] ? "low" : "recorded",
         disputed: Boolean(d.disputed[i]),
-        uncertain: day < d.sure_from[i] || (end !== null && day >= end),
-      });
-    }
-    return [...bySite.values()].sort((a, b) => a.rank - b.rank);
+        uncertain: false,
+      };
+    });
+    return year.records;
   }
 
   // Movements overlapping [from, to] (ISO days), as the GeoJSON features the layers draw.
