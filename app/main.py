@@ -51,7 +51,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Large answers (the map loads every interval) travel compressed; the ETag layer sits inside
     # it so that a 304 is answered before anything is compressed.
     app.add_middleware(DataVersionETags, database=app.state.db)
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    # Level 6, not Starlette's 9: nearly the same size, and several times faster on large answers.
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
     app.add_middleware(SecurityHeaders, settings=settings)
     app.include_router(state.router)
     app.include_router(mapdata.router)

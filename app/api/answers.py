@@ -2,6 +2,7 @@
 encoded bytes that the read endpoints share (state.py, mapdata.py)."""
 
 import gc
+import gzip
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
@@ -34,6 +35,11 @@ class FastJSON(JSONResponse):
 ANSWER_CACHE_BYTES = 256 * 1024 * 1024
 # Answers larger than this share of the cache are never kept (they would evict everything).
 LARGEST_CACHED_SHARE = 4
+
+
+# As GZipMiddleware (app/main.py): small answers go as they are.
+GZIP_FROM_BYTES = 1024
+GZIP_LEVEL = 6
 
 
 class AnswerCache:
@@ -105,4 +111,16 @@ def cached_answer(
         with collector_paused():
             body = orjson.dumps(build())
         cache.put(full_key, body)
-    return Response(body, media_type="application/json")
+    if len(body) < GZIP_FROM_BYTES or "gzip" not in request.headers.get("accept-encoding", ""):
+        return Response(body, media_type="application/json")
+    # Compressed once too: gzip of a world-sized year costs more than building it from the cache,
+    # and GZipMiddleware passes an answer that already says how it is encoded.
+    packed = cache.get((*full_key, "gzip"))
+    if packed is None:
+        packed = gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
+        cache.put((*full_key, "gzip"), packed)
+    return Response(
+        packed,
+        media_type="application/json",
+        headers={"Content-Encoding": "gzip", "Vary": "Accept-Encoding"},
+    )

@@ -102,23 +102,33 @@ def read_events(
     return geojson.feature_collection(geojson.event_feature(e, citations) for e in events)
 
 
-@router.get("/timeline", summary="Counts of events and movements per bucket")
+@router.get(
+    "/timeline",
+    summary="Counts of events and movements per bucket",
+    response_model=dict[str, Any],
+    response_class=FastJSON,
+)
 def read_timeline(
+    request: Request,
     session: SessionDep,
     actors: ActorFilter,
     period: DateRange,
     bucket: Literal["day", "week", "month", "year"] = "month",
-) -> dict[str, Any]:
+) -> Response:
     """Counts for the histogram under the map; empty buckets are left out."""
-    start, end = period
-    span = queries.dataset_span(session)
-    if span is not None and max(start, span[0]) <= min(end, span[1]):
-        # Open ranges shrink to the data, so the histogram's axis is the dataset's span.
-        start, end = max(start, span[0]), min(end, span[1])
-    return {
-        "start": start.isoformat(),
-        "end": end.isoformat(),
-        "bucket": bucket,
-        "span": [span[0].isoformat(), span[1].isoformat()] if span else None,
-        "buckets": queries.timeline_counts(session, start, end, bucket=bucket, actors=actors),
-    }
+
+    def build() -> dict[str, Any]:
+        start, end = period
+        span = queries.dataset_span(session)
+        if span is not None and max(start, span[0]) <= min(end, span[1]):
+            # Open ranges shrink to the data, so the histogram's axis is the dataset's span.
+            start, end = max(start, span[0]), min(end, span[1])
+        return {
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "bucket": bucket,
+            "span": [span[0].isoformat(), span[1].isoformat()] if span else None,
+            "buckets": queries.timeline_counts(session, start, end, bucket=bucket, actors=actors),
+        }
+
+    return cached_answer(request, session, build)

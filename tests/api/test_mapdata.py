@@ -194,3 +194,18 @@ def test_postgres_serves_the_same_year_index(client: TestClient, postgres_url: s
             assert on_pg, f"the bundled data has deployments in {year}"
         card = get(pg, "/api/v1/map/sites/qamishli-airport", date="2026-01-10")
         assert card["properties"]["deployments"]
+
+
+def test_a_compressed_year_reads_the_same_as_a_plain_one(client: TestClient) -> None:
+    import gzip
+    import json
+
+    plain = client.get("/api/v1/map/years/2026", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    for _ in range(2):  # built, then from the cache
+        packed = client.get("/api/v1/map/years/2026", headers={"Accept-Encoding": "gzip"})
+        assert packed.headers["content-encoding"] == "gzip"
+        assert "Accept-Encoding" in packed.headers["vary"]
+        # httpx undoes the encoding; the bytes on the wire are smaller than the JSON.
+        assert json.loads(packed.content) == plain.json()
+        assert len(gzip.compress(plain.content)) < len(plain.content)
