@@ -2,6 +2,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 # Milliseconds a writer waits for another writer's lock before SQLite gives up.
@@ -45,12 +46,10 @@ def make_engine(
         # than the requests in flight made 64 concurrent readers wait on each other until the
         # pool's 30 s timeout (bench/load_readers.py). A SQLite connection is a file handle, and
         # WAL lets any number of readers in; ten are kept open between bursts.
-        engine = create_engine(
-            url,
-            connect_args={"check_same_thread": False},
-            pool_size=SQLITE_KEPT_CONNECTIONS,
-            max_overflow=-1,
-        )
+        # An in-memory database lives in one connection, which SQLAlchemy's pool for it keeps.
+        in_memory = make_url(url).database in (None, "", ":memory:")
+        pooling = {} if in_memory else {"pool_size": SQLITE_KEPT_CONNECTIONS, "max_overflow": -1}
+        engine = create_engine(url, connect_args={"check_same_thread": False}, **pooling)
         event.listen(engine, "connect", _set_sqlite_pragmas)
         event.listen(engine, "begin", _begin)
         return engine
