@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 
 from app import accounts
 from app.db import Database
-from app.io.exchange import DatasetError, Problem, apply_dataset, export_dataset, read_dataset
-from app.models import ApiToken, Deployment, Role, User
+from app.io.exchange import DatasetError, Problem, count_rows, export_dataset, import_dataset
+from app.models import ENTITIES, ApiToken, Deployment, Role, User
+from app.records import FILE_OF
 from app.settings import PROJECT_ROOT, get_settings
 
 app = typer.Typer(help="Orbat Map: military deployments over time, with their sources.")
@@ -76,41 +77,45 @@ def load(
     strict: bool = False,
     warnings: list[Problem] | None = None,
 ) -> dict[str, int]:
-    """Check a dataset, then write it in one transaction; raises DatasetError on any problem.
+    """Check a dataset and write it in one transaction; raises DatasetError on any problem.
 
-    Warnings are appended to `warnings` when given; `strict` makes them problems instead.
+    Rows are checked and written as each file streams by; any problem (and, with `strict`, any
+    warning) rolls the whole transaction back. Warnings are appended to `warnings` when given.
     """
-    with database.write_session() as session:
-        dataset = read_dataset(path, session)
-        if strict and dataset.warnings:
-            raise DatasetError(dataset.warnings)
-        if warnings is not None:
-            warnings.extend(dataset.warnings)
-        if dry_run:
-            return {name: len(rows) for name, rows in dataset.rows.items()}
-        show_bar = sys.stderr.isatty()
-        with Progress(
-            TextColumn("Importing"),
+    show_bar = sys.stderr.isatty()
+    with (
+        database.write_session() as session,
+        Progress(
+            TextColumn("Checking" if dry_run else "Importing"),
             BarColumn(),
             MofNCompleteColumn(),
             console=err,
             disable=not show_bar,
             transient=True,
-        ) as progress:
-            task = progress.add_task("import", total=dataset.total())
-            try:
-                counts = apply_dataset(session, dataset, lambda n: progress.advance(task, n))
-                session.commit()
-            except (IntegrityError, DataError) as exc:
-                # The checks above should catch everything; if the database still says no,
-                # report it like any other problem rather than as a traceback.
-                session.rollback()
-                message = f"the database refused the data: {exc.orig}"
-                raise DatasetError([Problem(str(path), None, None, message)]) from None
-            except Exception:
-                session.rollback()
-                raise
-        return counts
+        ) as progress,
+    ):
+        task = progress.add_task("import", total=(count_rows(path) or None) if show_bar else None)
+        try:
+            outcome = import_dataset(
+                session, path, write=not dry_run, advance=lambda n: progress.advance(task, n)
+            )
+            if strict and outcome.warnings:
+                raise DatasetError(outcome.warnings)
+            session.commit()
+        except (IntegrityError, DataError) as exc:
+            # The checks should catch everything; if the database still says no, report it
+            # like any other problem rather than as a traceback.
+            session.rollback()
+            message = f"the database refused the data: {exc.orig}"
+            raise DatasetError([Problem(str(path), None, None, message)]) from None
+        except BaseException:
+            session.rollback()
+            raise
+    if warnings is not None:
+        warnings.extend(outcome.warnings)
+    if dry_run:
+        return outcome.counts
+    return {FILE_OF[e]: outcome.counts[FILE_OF[e]] for e in ENTITIES}
 
 
 def _report_problems(exc: DatasetError) -> None:
@@ -233,7 +238,7 @@ def backup_command(
         )
         raise typer.Exit(2)
     if path.exists():
-        err.print(f"PATH: {path} already exists; choose a new file", markup=False)
+        err.print(f"PATH: {path} already exists; choose a new file", markup=False, soft_wrap=True)
         raise typer.Exit(2)
     import sqlite3
 

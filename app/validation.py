@@ -2,8 +2,9 @@
 
 The rules are written against exchange-format rows (docs/format.md): a record is a mapping of
 column name to text, parsed by its column's parser and then checked across columns, against the
-other records it names, and for doubts worth a warning. Keeping one definition means a record the
-importer refuses cannot slip in through a form, nor the other way round.
+other records it names (the checks across many records, and the warnings, run in the streaming
+import: app/io/streaming.py). Keeping one definition means a record the importer refuses cannot
+slip in through a form, nor the other way round.
 """
 
 import datetime as dt
@@ -12,10 +13,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from app.dates import period_end, present_until
 from app.models import (
     ACTOR_KINDS,
     BRANCHES,
@@ -38,11 +35,13 @@ from app.models import (
     Stance,
     Status,
 )
-from app.queries import WEAK_GRADES
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+URL_RE = re.compile(r"^https?://[^\s/?#]+\.[^\s/?#]+")
+# The same characters as str.isspace(), found in C rather than a character at a time.
+WHITESPACE_RE = re.compile(r"\s")
 LAST_DATE = dt.date(9998, 12, 31)
 # Problems reported before giving up, so a badly broken file does not flood the terminal.
 MAX_PROBLEMS = 50
@@ -156,7 +155,7 @@ def _color(value: str) -> str:
 
 
 def _url(value: str) -> str:
-    if not re.match(r"^https?://[^\s/?#]+\.[^\s/?#]+", value) or any(c.isspace() for c in value):
+    if not URL_RE.match(value) or WHITESPACE_RE.search(value):
         raise Invalid(f"{value!r} is not an http(s) URL")
     return value
 
@@ -312,7 +311,9 @@ class Row:
 @dataclass
 class Dataset:
     rows: dict[str, list[Row]] = field(default_factory=dict)
-    # Doubts that do not stop an import (`--strict` makes them errors); see dataset_warnings.
+    # Doubts that do not stop an import (`--strict` makes them errors); the checks across
+    # records and the warnings live with the streaming import (app/io/streaming.py), which
+    # keeps only the facts they need.
     warnings: list[Problem] = field(default_factory=list)
 
     def count(self, filename: str) -> int:
@@ -402,14 +403,6 @@ REFERENCES: dict[str, list[tuple[str, str]]] = {
 Exists = Callable[[str, str], bool]
 
 
-def slug_in_database(session: Session) -> Exists:
-    def exists(record_type: str, slug: str) -> bool:
-        model = MODELS[RECORD_FILES[record_type]]
-        return session.scalar(select(model.id).where(model.slug == slug)) is not None  # type: ignore[attr-defined]
-
-    return exists
-
-
 def check_record_references(
     name: str, line: int, values: Mapping[str, Any], exists: Exists, problems: Problems
 ) -> None:
@@ -430,24 +423,6 @@ def check_record_references(
                 problems.add(name, line, column_name, f"no {record_type} with slug {slug!r}")
 
 
-def check_references(dataset: Dataset, session: Session | None, problems: Problems) -> None:
-    known = {
-        name: {row.values["slug"] for row in rows}
-        for name, rows in dataset.rows.items()
-        if name != "citations.csv"
-    }
-    in_database = slug_in_database(session) if session is not None else None
-
-    def exists(record_type: str, slug: str) -> bool:
-        if slug in known.get(RECORD_FILES[record_type], set()):
-            return True
-        return in_database is not None and in_database(record_type, slug)
-
-    for filename in REFERENCES:
-        for row in dataset.rows.get(filename, []):
-            check_record_references(filename, row.line, row.values, exists, problems)
-
-
 def _cycle_text(cycle: list[str]) -> str:
     """A cycle of relays for a message; a long one is shortened to its ends."""
     names = [*cycle, cycle[0]]
@@ -456,19 +431,18 @@ def _cycle_text(cycle: list[str]) -> str:
     return " -> ".join(names)
 
 
-def check_originals(dataset: Dataset, problems: Problems) -> None:
-    """A source may relay another, but never itself, and the chain must reach an original."""
-    rows = dataset.rows.get("sources.csv", [])
-    relays = {r.values["slug"]: r.values["original"] for r in rows if r.values["original"]}
+def check_originals(relays_of: list[tuple[int, str, str]], problems: Problems) -> None:
+    """A source may relay another, but never itself, and the chain must reach an original.
+
+    `relays_of` lists (line, source, original) for every source that names an original.
+    """
+    relays = {slug: original for _line, slug, original in relays_of}
     # Each source is walked once: it either reaches an original or is part of (or leads into) a
     # cycle, which keeps a long hostile chain linear.
     reaches: dict[str, bool] = {}
-    for row in rows:
-        slug, original = row.values["slug"], row.values["original"]
-        if original is None:
-            continue
+    for line, slug, original in relays_of:
         if original == slug:
-            problems.add("sources.csv", row.line, "original", "a source cannot be its own original")
+            problems.add("sources.csv", line, "original", "a source cannot be its own original")
             reaches[slug] = False
             continue
         if slug not in reaches:
@@ -501,179 +475,4 @@ def check_originals(dataset: Dataset, problems: Problems) -> None:
                 message = f"goes round in a cycle: {_cycle_text(cycle)}"
             else:
                 message = f"leads into a cycle of relays at {current!r}, so it reaches no original"
-            problems.add("sources.csv", row.line, "original", message)
-
-
-def check_takeovers(dataset: Dataset, problems: Problems) -> None:
-    actor_of = {r.values["slug"]: r.values["actor"] for r in dataset.rows.get("forces.csv", [])}
-    for row in dataset.rows.get("deployments.csv", []):
-        took = row.values["took_over_from"]
-        if took is not None and actor_of.get(row.values["force"]) == took:
-            problems.add(
-                "deployments.csv",
-                row.line,
-                "took_over_from",
-                f"{took!r} is this deployment's own actor; name the actor it took the site from",
-            )
-
-
-def _span(start: dt.date, precision: str | None) -> tuple[dt.date, dt.date]:
-    """The days [first, after) a date with this precision may stand for."""
-    return start, period_end(start, precision)
-
-
-def dataset_warnings(dataset: Dataset) -> list[Problem]:
-    """Things that are allowed but usually mean the data is wrong or thin.
-
-    They are checked within the dataset being imported (records already in the database are not
-    consulted), listed by `orbat import` and turned into errors by `--strict`.
-    """
-    found: list[Problem] = []
-    forces = {r.values["slug"]: r.values for r in dataset.rows.get("forces.csv", [])}
-    deployments = dataset.rows.get("deployments.csv", [])
-    by_force: dict[str, list[Row]] = {}
-    for row in deployments:
-        by_force.setdefault(row.values["force"], []).append(row)
-
-    def until(values: dict[str, Any]) -> dt.date:
-        return present_until(values["end"], values["end_precision"]) or dt.date.max
-
-    # One force in two places on the same day: it should be split into detachments.
-    for force, rows in by_force.items():
-        ordered = sorted(rows, key=lambda r: r.values["start"])
-        for i, first in enumerate(ordered):
-            for second in ordered[i + 1 :]:
-                if second.values["start"] >= until(first.values):
-                    break
-                if second.values["site"] != first.values["site"]:
-                    found.append(
-                        Problem(
-                            "deployments.csv",
-                            second.line,
-                            "force",
-                            f"{force!r} is also at {first.values['site']!r} on"
-                            f" {second.values['start']} (line {first.line}); split it into"
-                            " detachments (forces with a parent), one per site",
-                        )
-                    )
-
-    children: dict[str, list[str]] = {}
-    for slug, values in forces.items():
-        if values["parent"]:
-            children.setdefault(values["parent"], []).append(slug)
-
-    def kin(force: str) -> set[str]:
-        """The force, the forces above it and the detachments below it."""
-        family = {force}
-        current = forces.get(force, {}).get("parent")
-        while current and current not in family:
-            family.add(current)
-            current = forces.get(current, {}).get("parent")
-        stack = list(children.get(force, []))
-        while stack:
-            below = stack.pop()
-            if below not in family:
-                family.add(below)
-                stack.extend(children.get(below, []))
-        return family
-
-    def present(force: str, site: str, first: dt.date, after: dt.date) -> bool:
-        family = kin(force)
-        return any(
-            row.values["site"] == site and row.values["start"] < after and until(row.values) > first
-            for member in family
-            for row in by_force.get(member, [])
-        )
-
-    for row in dataset.rows.get("movements.csv", []):
-        v = row.values
-        # A force that leaves on the day its deployment ends was there the day before.
-        leaving, after = _span(v["start"], v["start_precision"])
-        day_before = leaving - dt.timedelta(days=1) if leaving > dt.date.min else leaving
-        if not present(v["force"], v["from_site"], day_before, after):
-            found.append(
-                Problem(
-                    "movements.csv",
-                    row.line,
-                    "from_site",
-                    f"{v['force']!r} (or a force above or below it) has no deployment at"
-                    f" {v['from_site']!r} when the movement starts ({v['start']})",
-                )
-            )
-        if v["to_site"] is not None:
-            end, precision = (
-                (v["end"], v["end_precision"]) if v["end"] else (v["start"], v["start_precision"])
-            )
-            if not present(v["force"], v["to_site"], *_span(end, precision)):
-                found.append(
-                    Problem(
-                        "movements.csv",
-                        row.line,
-                        "to_site",
-                        f"{v['force']!r} (or a force above or below it) has no deployment at"
-                        f" {v['to_site']!r} when the movement ends ({end})",
-                    )
-                )
-
-    # A site taken over while the previous holder's presence there is still open.
-    takeovers: dict[tuple[str, str], list[Row]] = {}
-    for row in deployments:
-        if row.values["took_over_from"] is not None:
-            key = (row.values["site"], row.values["took_over_from"])
-            takeovers.setdefault(key, []).append(row)
-    for row in deployments:
-        v = row.values
-        actor = forces.get(v["force"], {}).get("actor")
-        if v["end"] is not None or actor is None:
-            continue
-        later = [o for o in takeovers.get((v["site"], actor), []) if o.values["start"] > v["start"]]
-        if later:
-            o = min(later, key=lambda r: r.values["start"]).values
-            found.append(
-                Problem(
-                    "deployments.csv",
-                    row.line,
-                    "end",
-                    f"is open, but {o['slug']!r} took {v['site']!r} over from {actor!r}"
-                    f" on {o['start']}",
-                )
-            )
-
-    # Confidence above what the supporting sources can carry, or no support at all.
-    grades = {
-        r.values["slug"]: r.values["reliability"] for r in dataset.rows.get("sources.csv", [])
-    }
-    supporting: dict[tuple[str, str], list[str]] = {}
-    for row in dataset.rows.get("citations.csv", []):
-        v = row.values
-        if v["stance"] == Stance.supports.value:
-            supporting.setdefault((v["record_type"], v["record"]), []).append(
-                grades.get(v["source"], "F")
-            )
-    for filename, record_type in WARNED_RECORDS.items():
-        for row in dataset.rows.get(filename, []):
-            v = row.values
-            found_grades = supporting.get((record_type, v["slug"]))
-            if not found_grades:
-                found.append(
-                    Problem(
-                        "citations.csv",
-                        None,
-                        None,
-                        f"{record_type} {v['slug']!r} ({filename} line {row.line}) has no"
-                        " supporting citation",
-                    )
-                )
-            elif v["confidence"] != Confidence.low.value and all(
-                g in WEAK_GRADES for g in found_grades
-            ):
-                found.append(
-                    Problem(
-                        filename,
-                        row.line,
-                        "confidence",
-                        f"is {v['confidence']!r}, but every supporting source is graded D-F;"
-                        " make it 'low' or cite a better source",
-                    )
-                )
-    return found
+            problems.add("sources.csv", line, "original", message)
