@@ -24,6 +24,8 @@ const ARROW_GAP_PX = 9;
 const ARROW_HEAD_PX = 13;
 // Pixels between a site's outermost ring and its "dates uncertain" halo.
 const HALO_GAP_PX = 4;
+// Above this many arrows in the window, arrows are drawn without their white casing.
+const CASED_ARROWS_MAX = 120;
 // Site names are written on the map from this zoom on; below it they would pile up.
 const SITE_LABEL_ZOOM = 8;
 // Below that, down to this zoom, names are written when no more than FEW_SITES are in view.
@@ -242,18 +244,26 @@ export class SiteLayer {
   // and any other popup closes. `pan: false` keeps the view as it is (a view restored by Back).
   draw(sites, { open = null, pan = true } = {}) {
     this._sites = new Map(sites.map((site) => [site.slug, site]));
-    this._index = null;
-    if (sites.length >= CLUSTER_FROM && Supercluster) {
-      // Plain points: each cluster's actors are counted from its leaves when it is drawn, which
-      // costs less than merging per-point objects at every level of the index on each step.
-      this._index = new Supercluster({ radius: CLUSTER_RADIUS_PX, maxZoom: CLUSTER_MAX_ZOOM });
-      this._index.load(
-        sites.map((site) => ({
-          type: "Feature",
-          geometry: { type: "Point", coordinates: [site.latlng.lng, site.latlng.lat] },
-          properties: { slug: site.slug },
-        })),
-      );
+    if (sites.length < CLUSTER_FROM || !Supercluster) {
+      this._index = null;
+      this._indexed = null;
+    } else {
+      // A step of a week seldom changes which sites are held, only who holds them: the index of
+      // places is rebuilt only when the places change.
+      const places = sites.map((site) => site.slug).join("\n");
+      if (places !== this._indexed) {
+        // Plain points: each cluster's actors are counted from its leaves when it is drawn,
+        // which costs less than merging per-point objects at every level on each step.
+        this._index = new Supercluster({ radius: CLUSTER_RADIUS_PX, maxZoom: CLUSTER_MAX_ZOOM });
+        this._index.load(
+          sites.map((site) => ({
+            type: "Feature",
+            geometry: { type: "Point", coordinates: [site.latlng.lng, site.latlng.lat] },
+            properties: { slug: site.slug },
+          })),
+        );
+        this._indexed = places;
+      }
     }
     this._drawView();
     this._drawLabels();
@@ -335,15 +345,21 @@ export class SiteLayer {
   _drawCluster(feature) {
     const [lon, lat] = feature.geometry.coordinates;
     const count = feature.properties.point_count;
+    // Sites per actor among the cluster's leaves: a stamp per actor instead of a Set per site,
+    // since a world-sized view counts every present site on each step.
     const perActor = new Map();
-    for (const leaf of this._index.getLeaves(feature.properties.cluster_id, Infinity)) {
-      const seen = new Set();
-      for (const d of this._sites.get(leaf.properties.slug).deployments) {
-        if (seen.has(d.actor)) continue;
-        seen.add(d.actor);
-        const share = perActor.get(d.actor) || { name: d.actor_name, color: d.color, n: 0 };
-        share.n += 1;
-        perActor.set(d.actor, share);
+    const leaves = this._index.getLeaves(feature.properties.cluster_id, Infinity);
+    for (let n = 0; n < leaves.length; n += 1) {
+      for (const d of this._sites.get(leaves[n].properties.slug).deployments) {
+        let share = perActor.get(d.actor);
+        if (!share) {
+          share = { name: d.actor_name, color: d.color, n: 0, stamp: -1 };
+          perActor.set(d.actor, share);
+        }
+        if (share.stamp !== n) {
+          share.stamp = n;
+          share.n += 1;
+        }
       }
     }
     const shares = [...perActor.entries()].sort((a, b) => b[1].n - a[1].n);
@@ -510,6 +526,9 @@ export class MovementLayer {
   _redraw() {
     this._group.clearLayers();
     const renderer = this._renderer;
+    // A white casing keeps a few arrows readable over markers; hundreds of them are a tangle
+    // either way, and the casings would cost a third of the drawing.
+    const cased = this._items.length <= CASED_ARROWS_MAX;
     for (const feature of this._items) {
       const { geometry, properties: m } = feature;
       const color = safeColor(m.color);
@@ -539,13 +558,15 @@ export class MovementLayer {
       if (!parts) continue;
       const middle = L.latLng((lat1 + lat2) / 2, (lon1 + lon2) / 2);
       const layers = [
-        L.polyline(parts.line, {
-          renderer,
-          color: "#ffffff",
-          weight: 7,
-          opacity: 0.85,
-          interactive: false,
-        }),
+        cased
+          ? L.polyline(parts.line, {
+              renderer,
+              color: "#ffffff",
+              weight: 7,
+              opacity: 0.85,
+              interactive: false,
+            })
+          : null,
         L.polyline(parts.line, { renderer, color, weight: 3.5, dashArray: dash, lineCap: "butt" }),
         L.polygon(parts.head, {
           renderer,
@@ -556,6 +577,7 @@ export class MovementLayer {
         }),
       ];
       for (const layer of layers) {
+        if (!layer) continue;
         layer.on("click", () => this.open(feature, middle));
         layer.addTo(this._group);
       }
