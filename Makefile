@@ -38,7 +38,7 @@ format: $(VENV)/.test-deps
 	$(BIN)/ruff format .
 
 bench: $(VENV)/.test-deps
-	$(BIN)/python bench/bench_queries.py
+	bash bench/run_all.sh
 
 vendor:
 	bash scripts/vendor.sh

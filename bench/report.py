@@ -58,13 +58,109 @@ def section(title: str, data: dict[str, Any]) -> list[str]:
     if command:
         commands = command if isinstance(command, list) else [command]
         lines += ["Command:", "", "```", *[str(c) for c in commands], "```", ""]
-    rows = data.get("rows")
-    if isinstance(rows, list) and rows and isinstance(rows[0], dict):
-        lines += table(rows) + [""]
-    rest = {k: v for k, v in data.items() if k not in {"rows", "command", "commands", "machine"}}
+    skip = {"command", "commands", "machine", "imports", "error_samples"}
+    for key, value in data.items():
+        if key in skip or not (isinstance(value, list) and value and isinstance(value[0], dict)):
+            continue
+        skip.add(key)
+        if key != "rows":
+            lines += [f"**{key}**", ""]
+        lines += table(value) + [""]
+    rest = {k: v for k, v in data.items() if k not in skip}
     if rest:
         lines += table([rest]) + [""]
     return lines
+
+
+def _load(name: str) -> dict[str, Any] | None:
+    path = RESULTS / name
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def _verdict(met: bool | None) -> str:
+    return "not measured" if met is None else ("met" if met else "**not met**")
+
+
+def targets() -> list[str]:
+    """The issue's targets, each with the figure that decides it, read from the results."""
+    rows: list[tuple[str, str, bool | None]] = []
+    browser = _load("browser.json")
+    for row in (browser or {}).get("rows", []):
+        name, step = row["data"], row.get("step_loaded_median_ms")
+        limit = 16 if name == "syria" else 50
+        rows.append(
+            (f"map ({name}): slider step median < {limit} ms", f"{step} ms", step and step < limit)
+        )
+        if name != "syria":
+            ready = row["ready_s"]
+            rows.append(
+                (
+                    f"map ({name}): ready < 2 s",
+                    f"{ready:.2f} s (first reader after a start: {row['ready_cold_s']:.2f} s)",
+                    ready < 2,
+                )
+            )
+            size = row["first_view_bytes"]
+            rows.append((f"map ({name}): first view < 5 MB", f"{size / 1e6:.2f} MB", size < 5e6))
+    api = _load("api-world.json")
+    for row in (api or {}).get("rows", []):
+        what = f"{row['question']} ({row['mode']})"
+        rows.append(
+            (
+                f"API: {what}: median <= 1.5x the SQL floor",
+                f"{row['orbat']['median_ms']:.1f} ms = {row['orbat_over_floor']}x "
+                f"(floor {row['floor']['median_ms']:.1f} ms)",
+                row["median_target_met"],
+            )
+        )
+        rows.append(
+            (
+                f"API: {what}: throughput >= 2x Datasette",
+                f"{row['orbat_load']['req_per_s']:.1f} req/s = "
+                f"{row['orbat_over_datasette_req_per_s']}x "
+                f"(Datasette {row['datasette_load']['req_per_s']:.1f} req/s)",
+                row["throughput_target_met"],
+            )
+        )
+    imported = _load("import-world.json")
+    for row in (imported or {}).get("rows", []):
+        if row["what"].startswith("orbat import"):
+            rows.append(
+                (
+                    "import (world): within 10x of sqlite3 .import",
+                    f"{row['seconds']:.1f} s = {row['ratio_to_floor']}x",
+                    row["ratio_to_floor"] <= 10,
+                )
+            )
+            rows.append(
+                ("import (world): under 1 GB", f"{row['peak_mb']:.0f} MB", row["peak_mb"] < 1024)
+            )
+    load = _load("load.json")
+    if load:
+        summary = load["summary"]
+        bad = summary["errors"] + summary["locked"] + summary["mixed"]
+        rows.append(
+            (
+                "load: 64 readers while importing: 0 errors, 0 locked, 0 mixed; p99 reported",
+                f"{summary['requests']:,} answers: {summary['errors']} errors, "
+                f"{summary['locked']} locked, {summary['mixed']} mixed; p99 {summary['p99_ms']} ms",
+                bad == 0,
+            )
+        )
+    fault = _load("fault.json")
+    if fault:
+        runs = fault.get("runs", [])
+        whole = all(r.get("integrity") == "ok" and r.get("holds") != "PARTIAL" for r in runs)
+        rows.append(
+            (
+                "kill -9 of an import: whole database, all or none of the import",
+                "; ".join(f"{r['run']}: {r['integrity']}, holds {r['holds']}" for r in runs),
+                whole and bool(runs),
+            )
+        )
+    lines = ["| target | measured | verdict |", "|---|---|---|"]
+    lines += [f"| {t} | {cell(m)} | {_verdict(v)} |" for t, m, v in rows]
+    return lines + [""]
 
 
 def figures() -> list[str]:
@@ -81,7 +177,7 @@ def figures() -> list[str]:
         if data.get("machine"):
             machines.append(data["machine"])
         lines += section(titles.get(name, name.removesuffix(".json")), data)
-    head = ["Machine (as the scripts read it):", ""]
+    head = ["### Targets", ""] + targets() + ["Machine (as the scripts read it):", ""]
     if machines:
         head += table([machines[0]]) + [""]
     return head + lines
