@@ -223,8 +223,10 @@ export class SiteLayer {
     this._sites = new Map();
     this._drawn = [];
     this._index = null;
+    this._places = null;
+    this._clustering = false;
     map.on("zoomend moveend", () => {
-      if (this._index) this._drawView();
+      if (this._clustering) this._drawView();
       this._drawLabels();
     });
     this._load = load;
@@ -239,31 +241,32 @@ export class SiteLayer {
     });
   }
 
+  // @method setPlaces(places: Array<{slug, latlng}>): this
+  // Every place a site can be drawn at (the catalogue's). Clusters are made over places, once,
+  // and count the sites present on the day drawn: a step then changes counts and colours, never
+  // the index, which would cost more than the rest of the step on a world-sized day.
+  setPlaces(places) {
+    this._places = places.filter((place) => place.latlng);
+    this._index = null;
+    this._leaves = new Map();
+    return this;
+  }
+
   // @method draw(sites: Array<{slug, name, kind, latlng, deployments}>, options?: {open, pan}): this
   // The popup follows the caller: `open` names the site whose popup should show (from the URL),
   // and any other popup closes. `pan: false` keeps the view as it is (a view restored by Back).
   draw(sites, { open = null, pan = true } = {}) {
     this._sites = new Map(sites.map((site) => [site.slug, site]));
-    if (sites.length < CLUSTER_FROM || !Supercluster) {
-      this._index = null;
-      this._indexed = null;
-    } else {
-      // A step of a week seldom changes which sites are held, only who holds them: the index of
-      // places is rebuilt only when the places change.
-      const places = sites.map((site) => site.slug).join("\n");
-      if (places !== this._indexed) {
-        // Plain points: each cluster's actors are counted from its leaves when it is drawn,
-        // which costs less than merging per-point objects at every level on each step.
-        this._index = new Supercluster({ radius: CLUSTER_RADIUS_PX, maxZoom: CLUSTER_MAX_ZOOM });
-        this._index.load(
-          sites.map((site) => ({
-            type: "Feature",
-            geometry: { type: "Point", coordinates: [site.latlng.lng, site.latlng.lat] },
-            properties: { slug: site.slug },
-          })),
-        );
-        this._indexed = places;
-      }
+    this._clustering = sites.length >= CLUSTER_FROM && Boolean(Supercluster && this._places);
+    if (this._clustering && !this._index) {
+      this._index = new Supercluster({ radius: CLUSTER_RADIUS_PX, maxZoom: CLUSTER_MAX_ZOOM });
+      this._index.load(
+        this._places.map((place) => ({
+          type: "Feature",
+          geometry: { type: "Point", coordinates: [place.latlng.lng, place.latlng.lat] },
+          properties: { slug: place.slug },
+        })),
+      );
     }
     this._drawView();
     this._drawLabels();
@@ -271,12 +274,22 @@ export class SiteLayer {
     return this;
   }
 
+  // The places under a cluster, asked of the index once per cluster.
+  _placesIn(clusterId) {
+    let slugs = this._leaves.get(clusterId);
+    if (!slugs) {
+      slugs = this._index.getLeaves(clusterId, Infinity).map((leaf) => leaf.properties.slug);
+      this._leaves.set(clusterId, slugs);
+    }
+    return slugs;
+  }
+
   // Every site one by one, or (when clustering) the clusters and lone sites of the current view.
   _drawView() {
     this._group.clearLayers();
     this._marks.clearLayers();
     this._clusters.clearLayers();
-    if (!this._index) {
+    if (!this._clustering) {
       this._drawn = [...this._sites.values()];
     } else {
       const b = this._map.getBounds();
@@ -287,8 +300,18 @@ export class SiteLayer {
       );
       this._drawn = [];
       for (const feature of found) {
-        if (feature.properties.cluster) this._drawCluster(feature);
-        else this._drawn.push(this._sites.get(feature.properties.slug));
+        if (!feature.properties.cluster) {
+          const site = this._sites.get(feature.properties.slug);
+          if (site) this._drawn.push(site);
+          continue;
+        }
+        const present = [];
+        for (const slug of this._placesIn(feature.properties.cluster_id)) {
+          const site = this._sites.get(slug);
+          if (site) present.push(site);
+        }
+        if (present.length === 1) this._drawn.push(present[0]);
+        else if (present.length > 1) this._drawCluster(feature, present);
       }
       // The open site stays drawn even inside a cluster, so its popup has a marker under it.
       const open = this._openSlug && this._sites.get(this._openSlug);
@@ -342,15 +365,13 @@ export class SiteLayer {
 
   // A counted disc in the colours of the actors present, biggest share first; choosing it zooms in
   // until it splits.
-  _drawCluster(feature) {
+  _drawCluster(feature, present) {
     const [lon, lat] = feature.geometry.coordinates;
-    const count = feature.properties.point_count;
-    // Sites per actor among the cluster's leaves: a stamp per actor instead of a Set per site,
-    // since a world-sized view counts every present site on each step.
+    const count = present.length;
+    // Sites per actor among those present: a stamp per actor instead of a Set per site.
     const perActor = new Map();
-    const leaves = this._index.getLeaves(feature.properties.cluster_id, Infinity);
-    for (let n = 0; n < leaves.length; n += 1) {
-      for (const d of this._sites.get(leaves[n].properties.slug).deployments) {
+    for (let n = 0; n < present.length; n += 1) {
+      for (const d of present[n].deployments) {
         let share = perActor.get(d.actor);
         if (!share) {
           share = { name: d.actor_name, color: d.color, n: 0, stamp: -1 };
@@ -595,9 +616,10 @@ export class EventLayer {
     this._markers = new Map();
   }
 
+  // Markers of events still in the window are kept as they are: a step that moves the window by
+  // a week adds and removes a few, rather than rebuilding a hundred in the page.
   draw(features) {
-    this._group.clearLayers();
-    this._markers = new Map();
+    const kept = new Map();
     const perPlace = new Map();
     for (const feature of features) {
       if (!feature.geometry || feature.geometry.type !== "Point") continue;
@@ -606,6 +628,12 @@ export class EventLayer {
       const index = perPlace.get(key) || 0;
       perPlace.set(key, index + 1);
       const e = feature.properties;
+      const same = this._markers.get(e.slug);
+      const look = `${index}|${e.confidence}|${e.title}`;
+      if (same && same.options.look === look && !kept.has(e.slug)) {
+        kept.set(e.slug, same);
+        continue;
+      }
       const icon = L.divIcon({
         className: `event-mark${e.confidence === "low" ? " event-low" : ""}`,
         html: h("span"),
@@ -617,11 +645,16 @@ export class EventLayer {
         title: `Event: ${e.title}`,
         alt: e.title,
         riseOnHover: true,
+        look,
       });
       marker.bindPopup(() => this._card(e), POPUP);
       marker.addTo(this._group);
-      this._markers.set(e.slug, marker);
+      kept.set(e.slug, marker);
     }
+    for (const [slug, marker] of this._markers) {
+      if (kept.get(slug) !== marker) this._group.removeLayer(marker);
+    }
+    this._markers = kept;
     return this;
   }
 

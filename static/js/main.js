@@ -396,7 +396,10 @@ function redraw(state) {
   if (!data.index.hasAll(years)) {
     track(data.index.ensure(years))
       .then((changed) => {
-        if (changed) homeBounds = data.index.bounds();
+        if (changed) {
+          homeBounds = data.index.bounds();
+          sites.setPlaces([...data.index.sites.values()]);
+        }
         if (request === redrawRequest) redraw(readState());
       })
       .catch((error) => notice(`The map's data could not be loaded (${error.message}).`));
@@ -483,6 +486,7 @@ async function start() {
   data.index = new YearIndex({ catalogue: fetchCatalogue, year: fetchYear }, data.actorsBySlug);
   await track(data.index.load());
   homeBounds = data.index.bounds();
+  sites.setPlaces([...data.index.sites.values()]);
 
   filter = new ActorFilter($("actor-filter"), actors, {
     onChange: (chosen) => writeState({ actors: chosen }, { push: true }),
@@ -498,7 +502,9 @@ async function start() {
   const state = readState();
   // The first drawing waits for its years, so a link's open site is found on the map.
   const first = state.date || config.defaultDate;
-  await track(data.index.ensure(yearsFor(first, windowStart(windowEnd(first), state.win))));
+  if (await track(data.index.ensure(yearsFor(first, windowStart(windowEnd(first), state.win))))) {
+    sites.setPlaces([...data.index.sites.values()]);
+  }
   homeBounds = data.index.bounds();
   applyView(state);
   map.on("moveend", writeView);
