@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
 from app import pages
-from app.api import catalogue, changesets, docs, export, imports, mapdata, state
+from app.api import catalogue, changesets, docs, export, imports, mapdata, search, state
 from app.api.errors import install_error_handlers
 from app.caching import DataVersionETags
 from app.db import Database
@@ -61,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(docs.router)
     app.include_router(changesets.router)
     app.include_router(imports.router)
+    app.include_router(search.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
 

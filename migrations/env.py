@@ -2,6 +2,7 @@ from alembic import context
 
 from app.db import make_engine
 from app.models import Base
+from app.search import include_in_schema_comparison
 from app.settings import get_settings
 
 config = context.config
@@ -26,6 +27,8 @@ def run_migrations_online() -> None:
             connection=connection,
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
+            # Autogenerate must not offer to drop the search index, which no model describes.
+            include_name=include_in_schema_comparison,
         )
         with context.begin_transaction():
             context.run_migrations()

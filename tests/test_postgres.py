@@ -60,9 +60,14 @@ def test_postgres_migrations_build_exactly_the_models_schema(pg_database: Databa
     from alembic.migration import MigrationContext
 
     from app.models import Base
+    from app.search import include_in_schema_comparison
 
     with pg_database.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        # The search index is made by migration 0007, not by a model; it alone is left out.
+        context = MigrationContext.configure(
+            conn, opts={"include_name": include_in_schema_comparison}
+        )
+        diff = compare_metadata(context, Base.metadata)
     assert diff == []
 
 

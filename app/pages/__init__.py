@@ -18,6 +18,7 @@ from app.pages import (
     history,
     imports,
     review,
+    search,
     sites,
     sources,
     table,
@@ -45,5 +46,6 @@ for family in (
     review,
     history,
     imports,
+    search,
 ):
     router.include_router(family.router)
