@@ -48,8 +48,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_body_bytes=settings.max_body_bytes,
         max_upload_bytes=settings.max_upload_bytes,
     )
-    # Large answers (a year of the map, a whole snapshot) travel compressed; the ETag layer sits inside
-    # it so that a 304 is answered before anything is compressed.
+    # Large answers (a year of the map, a whole snapshot) travel compressed; the ETag layer sits
+    # inside it so that a 304 is answered before anything is compressed.
     app.add_middleware(DataVersionETags, database=app.state.db)
     # Level 6, not Starlette's 9: nearly the same size, and several times faster on large answers.
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
