@@ -78,7 +78,7 @@ def main() -> None:
     parser.add_argument(
         "--out",
         type=Path,
-        default=ROOT / "bench" / "results" / "page_sizes.json",
+        default=ROOT / "bench" / "results" / "pages" / "page_sizes.json",
         help="Where to write the figures as JSON.",
     )
     args = parser.parse_args()
