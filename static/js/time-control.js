@@ -161,6 +161,16 @@ export class TimeControl {
     this._slider.setAttribute("aria-valuetext", formatWhen(date));
     if (!this._typed && this._input.value !== date) this._input.value = date;
     this._readout.textContent = formatWhen(date);
+    // A link may name a day the data does not reach; what is drawn then is the last (or no) state
+    // recorded, and the page must not pass it off as known for that day.
+    if (date > this._end || date < this._start) {
+      this._note.textContent =
+        date > this._end
+          ? `The data ends on ${formatWhen(this._end)}: nothing later is recorded, so this is ` +
+            `the last reported state, not what is known on ${formatWhen(date)}.`
+          : `The data starts on ${formatWhen(this._start)}: nothing earlier is recorded.`;
+      this._note.hidden = false;
+    }
     for (const button of this._root.querySelectorAll("button[data-step]")) {
       const forward = Number(button.dataset.step) > 0;
       button.disabled = forward ? date >= this._end : date <= this._start;

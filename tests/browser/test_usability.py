@@ -115,6 +115,19 @@ def test_a_typed_date_outside_the_data_is_clamped_with_a_note(ui: UI) -> None:
     expect(note).to_be_hidden()
 
 
+def test_a_link_dated_after_the_data_says_where_the_data_ends(ui: UI) -> None:
+    page = ui.open("/?date=2030-01-01")
+    note = page.locator("#date-note")
+    expect(note).to_be_visible()
+    expect(note).to_have_text(re.compile(r"^The data ends on \d{1,2} \w{3} \d{4}: nothing later"))
+    expect(note).to_contain_text("not what is known on 1 Jan 2030")
+    # Inside the data's span there is nothing to warn about.
+    page.get_by_role("button", name="One month back").click()
+    expect(note).to_be_hidden()
+    page = ui.open("/?date=1960-05-01")
+    expect(page.locator("#date-note")).to_have_text(re.compile(r"^The data starts on 1 Jan 1971"))
+
+
 # ---- 2. and 3. links back to the map and to the table keep the view
 
 
