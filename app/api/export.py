@@ -1,8 +1,10 @@
 """Downloads: deployments, movements and events as CSV or GeoJSON, with the map's filters."""
 
 import csv
+import datetime as dt
 import io
 import json
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -53,8 +55,52 @@ FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _file(features: list[dict[str, Any]], name: str, fmt: str) -> Response:
-    filename = f"{name}.{fmt}"
+# More actors than this in a file name are counted rather than listed.
+NAMED_ACTORS = 4
+
+
+def file_name(
+    kind: str,
+    fmt: str,
+    *,
+    actors: Sequence[str] = (),
+    date: dt.date | None = None,
+    period: tuple[dt.date, dt.date] = (queries.EARLIEST, queries.LATEST),
+) -> str:
+    """`deployments-2026-01-10-russia-sdf.csv`: a saved file says what it holds.
+
+    Slugs and ISO dates hold only [a-z0-9-], so the name needs no quoting.
+    """
+    parts = [kind]
+    if date is not None:
+        parts.append(date.isoformat())
+    else:
+        start, end = period
+        if start != queries.EARLIEST:
+            parts.append(f"from-{start.isoformat()}")
+        if end != queries.LATEST:
+            parts.append(f"to-{end.isoformat()}")
+    chosen = sorted(actors)
+    parts += chosen[:NAMED_ACTORS]
+    if len(chosen) > NAMED_ACTORS:
+        parts.append(f"and-{len(chosen) - NAMED_ACTORS}-more")
+    return f"{'-'.join(parts)}.{fmt}"
+
+
+def with_last_day(properties: dict[str, Any]) -> dict[str, Any]:
+    """`last_day` beside `end`: the last day present, where `end` is the first day absent (a
+    coarse end counts to its period's end, as the map draws it)."""
+    until = properties.get("present_until")
+    last_day = (dt.date.fromisoformat(until) - dt.timedelta(days=1)).isoformat() if until else None
+    out: dict[str, Any] = {}
+    for key, value in properties.items():
+        out[key] = value
+        if key == "end":
+            out["last_day"] = last_day
+    return out
+
+
+def _file(features: list[dict[str, Any]], filename: str, fmt: str) -> Response:
     headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
     if fmt == "geojson":
         body = json.dumps(geojson.feature_collection(features), ensure_ascii=False)
@@ -115,7 +161,10 @@ def export_deployments(
         deployments = queries.deployments_between(session, *period, actors=actors, bbox=bbox)
     citations = queries.citations_for(session, deployment=[d.id for d in deployments])
     features = [geojson.deployment_feature(d, citations, nested=False) for d in deployments]
-    return _file(features, "deployments", fmt)
+    for feature in features:
+        feature["properties"] = with_last_day(feature["properties"])
+    name = file_name("deployments", fmt, actors=actors, date=date, period=period)
+    return _file(features, name, fmt)
 
 
 @router.get(
@@ -131,7 +180,7 @@ def export_movements(
     movements = queries.movements_between(session, *period, actors=actors)
     citations = queries.citations_for(session, movement=[m.id for m in movements])
     features = [geojson.movement_feature(m, citations, nested=False) for m in movements]
-    return _file(features, "movements", fmt)
+    return _file(features, file_name("movements", fmt, actors=actors, period=period), fmt)
 
 
 @router.get(
@@ -153,4 +202,4 @@ def export_events(
     events = queries.events_between(session, *period, actors=actors, kinds=kinds)
     citations = queries.citations_for(session, event=[e.id for e in events])
     features = [geojson.event_feature(e, citations, nested=False) for e in events]
-    return _file(features, "events", fmt)
+    return _file(features, file_name("events", fmt, actors=actors, period=period), fmt)
