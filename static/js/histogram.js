@@ -1,8 +1,9 @@
 // Events and movements per month under the map, on a linear time axis. A long span (decades of a
 // naval base) would squash recent years into a sliver, so each month gets at least a few pixels
 // and the track scrolls sideways inside its box, following the date.
-// Only months with something in them are buttons (a keyboard user tabs through data, not through
-// hundreds of empty months); the bars are plain positioned elements, no chart library.
+// Only months with something in them are buttons, and all of them are one tab stop (a roving
+// tabindex): Tab enters on the month of the date shown, arrow keys move between months, Home and
+// End go to the first and last. The bars are plain positioned elements, no chart library.
 
 import { clear, h } from "./dom.js";
 import { addDays, addMonths, clampDate, formatWhen, toDayNumber } from "./format.js";
@@ -23,7 +24,14 @@ export class Histogram {
     this._onPick = onPick;
     this._first = toDayNumber(spanStart);
     this._days = toDayNumber(spanEnd) - this._first + 1;
-    this._bars = h("div", { class: "histogram-bars" });
+    this._bars = h("div", {
+      class: "histogram-bars",
+      role: "toolbar",
+      "aria-label": "Months with events or movements",
+      "aria-orientation": "horizontal",
+      onkeydown: (event) => this._onKey(event),
+    });
+    this._date = spanEnd;
     this._window = h("div", { class: "histogram-window", "aria-hidden": "true" });
     this._cursor = h("div", { class: "histogram-cursor", "aria-hidden": "true" });
     this._axis = h("div", { class: "histogram-axis", "aria-hidden": "true" });
@@ -96,11 +104,44 @@ export class Histogram {
       this._bars.append(bar);
     }
     this._empty.hidden = buckets.some((b) => b.total);
+    this._rove();
     return this;
+  }
+
+  // The one bar Tab reaches: the month of the date shown, else the last month before it, else
+  // the first month.
+  _rove() {
+    const bars = [...this._bars.children];
+    const month = `${this._date.slice(0, 7)}-01`;
+    let chosen = bars[0];
+    for (const bar of bars) if (bar.dataset.month <= month) chosen = bar;
+    for (const bar of bars) bar.tabIndex = bar === chosen ? 0 : -1;
+  }
+
+  _onKey(event) {
+    const bars = [...this._bars.children];
+    const at = bars.indexOf(document.activeElement);
+    if (at < 0) return;
+    const to = {
+      ArrowRight: at + 1,
+      ArrowDown: at + 1,
+      ArrowLeft: at - 1,
+      ArrowUp: at - 1,
+      Home: 0,
+      End: bars.length - 1,
+    }[event.key];
+    if (to === undefined) return;
+    event.preventDefault();
+    const next = bars[Math.max(0, Math.min(bars.length - 1, to))];
+    for (const bar of bars) bar.tabIndex = bar === next ? 0 : -1;
+    next.focus();
   }
 
   // @method setDate(date: string, windowStart: string): this
   setDate(date, windowStart) {
+    this._date = date;
+    // Keyboard focus stays where the reader moved it; otherwise Tab enters at the date shown.
+    if (!this._bars.contains(document.activeElement)) this._rove();
     const at = this._percent(date);
     this._cursor.style.left = `${at}%`;
     const from = Math.max(0, this._percent(windowStart));

@@ -344,6 +344,39 @@ def test_slider_keys_step_a_day_a_week_a_month_and_to_the_ends(ui: UI) -> None:
         expect(page.locator("#date-input")).to_have_value(date)
 
 
+def test_the_histogram_is_one_tab_stop_with_arrow_keys_inside(ui: UI) -> None:
+    page = ui.open("/?date=2025-06-01")
+    bars = page.locator(".histogram-bar")
+    expect(bars.first).to_be_attached()
+    assert bars.count() > 10
+    # One bar is in the tab order: the month of the date shown, or the last one before it.
+    reachable = page.locator('.histogram-bar[tabindex="0"]')
+    expect(reachable).to_have_count(1)
+    first_month = reachable.get_attribute("data-month") or ""
+    assert first_month <= "2025-06-01"
+    # Tab from the last step button reaches the histogram after the controls, not 18 bars later.
+    page.locator("#play").focus()
+    for _ in range(6):
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement.classList.contains('histogram-bar')"):
+            break
+    assert page.evaluate("() => document.activeElement.dataset.month") == first_month
+    page.keyboard.press("ArrowLeft")
+    before = page.evaluate("() => document.activeElement.dataset.month")
+    assert before < first_month
+    page.keyboard.press("Home")
+    earliest = page.evaluate("() => document.activeElement.dataset.month")
+    assert earliest == bars.first.get_attribute("data-month")
+    page.keyboard.press("End")
+    page.keyboard.press("Enter")
+    last = bars.last.get_attribute("data-month") or ""
+    expect(page).to_have_url(re.compile(rf"[?&]date={last[:7]}-\d\d(&|$)"))
+    # Still one stop, and a further Tab leaves the histogram.
+    expect(reachable).to_have_count(1)
+    page.keyboard.press("Tab")
+    assert not page.evaluate("() => document.activeElement.classList.contains('histogram-bar')")
+
+
 # ---- 7. grades explained in words
 
 
