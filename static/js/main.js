@@ -37,6 +37,7 @@ import {
 } from "./format.js";
 import { Histogram } from "./histogram.js";
 import { EventLayer, MovementLayer, SiteLayer, createMap, drawBasemap } from "./layers.js";
+import { shareButton } from "./share.js";
 import { onStateChange, readState, tableHref, writeState } from "./state.js";
 import { TimeControl } from "./time-control.js";
 import { YearIndex, yearOf } from "./year-index.js";
@@ -468,6 +469,8 @@ function writeView() {
 }
 
 // ---- start
+
+shareButton($("share"), $("share-note"));
 
 $("window-select").addEventListener("change", (event) => {
   writeState({ win: Number(event.target.value) }, { push: true });

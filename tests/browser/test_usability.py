@@ -377,6 +377,25 @@ def test_the_histogram_is_one_tab_stop_with_arrow_keys_inside(ui: UI) -> None:
     assert not page.evaluate("() => document.activeElement.classList.contains('histogram-bar')")
 
 
+def test_copy_link_puts_the_view_on_the_clipboard(ui: UI) -> None:
+    ui.page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=ui.base_url)
+    page = ui.open("/?date=2026-01-24&actor=russia&z=7&lat=36.5&lon=38.5")
+    page.get_by_role("button", name="Copy link").click()
+    expect(page.locator("#share-note")).to_contain_text("Link copied")
+    copied = page.evaluate("() => navigator.clipboard.readText()")
+    assert copied == page.url
+    assert "date=2026-01-24" in copied and "actor=russia" in copied and "z=7" in copied
+
+
+def test_without_a_clipboard_the_link_is_shown_to_copy(ui: UI) -> None:
+    page = ui.open("/?date=2026-01-24&actor=russia&z=7&lat=36.5&lon=38.5")
+    page.evaluate("() => Object.defineProperty(navigator, 'clipboard', { value: undefined })")
+    page.get_by_role("button", name="Copy link").click()
+    field = page.get_by_role("textbox", name="Link to this view")
+    expect(field).to_have_value(page.url)
+    expect(field).to_be_focused()
+
+
 # ---- 7. grades explained in words
 
 
