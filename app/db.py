@@ -35,6 +35,8 @@ def _begin(connection: Connection) -> None:
 DEFAULT_POOL_SIZE = 5
 DEFAULT_MAX_OVERFLOW = 10
 SQLITE_KEPT_CONNECTIONS = 10
+# How a SQLite URL names a database that lives in memory: `sqlite://` or `sqlite:///:memory:`.
+IN_MEMORY = (None, "", ":memory:")
 
 
 def make_engine(
@@ -47,7 +49,7 @@ def make_engine(
         # pool's 30 s timeout (bench/load_readers.py). A SQLite connection is a file handle, and
         # WAL lets any number of readers in; ten are kept open between bursts.
         # An in-memory database lives in one connection, which SQLAlchemy's pool for it keeps.
-        in_memory = make_url(url).database in (None, "", ":memory:")
+        in_memory = make_url(url).database in IN_MEMORY
         pooling = {} if in_memory else {"pool_size": SQLITE_KEPT_CONNECTIONS, "max_overflow": -1}
         engine = create_engine(url, connect_args={"check_same_thread": False}, **pooling)
         event.listen(engine, "connect", _set_sqlite_pragmas)
@@ -69,6 +71,7 @@ class Database:
         max_overflow: int = DEFAULT_MAX_OVERFLOW,
     ) -> None:
         self.url = url
+        self.in_memory = url.startswith("sqlite") and make_url(url).database in IN_MEMORY
         self.engine = make_engine(url, pool_size=pool_size, max_overflow=max_overflow)
         # A request reads one snapshot of the data even while a publish or import commits
         # between its queries. SQLite gives that to any transaction (WAL, and _begin opens one

@@ -1,5 +1,6 @@
 """The ASGI application: API routers, pages, static files."""
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -24,6 +25,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # An in-memory database is one connection, which a second thread must not share.
+        if not app.state.db.in_memory:
+            threading.Thread(target=mapdata.warm, args=(app,), daemon=True).start()
         yield
         app.state.db.close()
 

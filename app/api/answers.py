@@ -69,11 +69,28 @@ class AnswerCache:
                 self.size -= len(dropped)
 
 
-def answer_cache(request: Request) -> AnswerCache:
-    cache = getattr(request.app.state, "answer_cache", None)
+def cache_of(app: Any) -> AnswerCache:
+    cache = getattr(app.state, "answer_cache", None)
     if cache is None:
-        cache = request.app.state.answer_cache = AnswerCache()
+        cache = app.state.answer_cache = AnswerCache()
     return cache
+
+
+def answer_cache(request: Request) -> AnswerCache:
+    return cache_of(request.app)
+
+
+def keep_answer(app: Any, version: int, path: str, build: Callable[[], dict[str, Any]]) -> None:
+    """Build the answer a GET of `path` (no query) would send, ahead of anyone asking for it."""
+    cache = cache_of(app)
+    key = (version, path, "")
+    if cache.get(key) is not None:
+        return
+    with collector_paused():
+        body = orjson.dumps(build())
+    cache.put(key, body)
+    if len(body) >= GZIP_FROM_BYTES:
+        cache.put((*key, "gzip"), gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0))
 
 
 @contextmanager

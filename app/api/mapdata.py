@@ -5,16 +5,21 @@ These answers are shaped for the map page, not for reuse; the GeoJSON endpoints 
 the general API. Both read the same tables in one snapshot per request.
 """
 
+import logging
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import Response
 
 from app import map_index, queries
-from app.api.answers import FastJSON, cached_answer
+from app.api.answers import FastJSON, cached_answer, keep_answer
 from app.api.errors import ERROR_RESPONSES, NOT_FOUND_RESPONSE
 from app.deps import ActorFilter, IsoDate, SessionDep, Slug, reject_unknown_parameters
 from app.io import geojson
+from app.records import data_version
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(
     prefix="/api/v1/map",
@@ -108,3 +113,21 @@ def read_event(
         raise HTTPException(404, f"no event with slug {slug!r}")
     citations = queries.citations_for(session, event=[event.id])
     return geojson.event_feature(event, citations)
+
+
+def warm(app: Any) -> None:
+    """Build what the map's first view asks for (the catalogue, the default date's year and the
+    one before it) into the answer cache, so the first reader after a start waits no longer than
+    the next one. Run in a thread at start-up; a failure costs only the head start."""
+    try:
+        with app.state.db.session() as session:
+            version = data_version(session)
+            if queries.dataset_span(session) is None:
+                return
+            year = queries.default_date(session).year
+            keep_answer(app, version, "/api/v1/map/catalogue", lambda: map_index.catalogue(session))
+            for y in (year, year - 1):
+                build = partial(map_index.year_index, session, y)
+                keep_answer(app, version, f"/api/v1/map/years/{y}", build)
+    except Exception:  # noqa: BLE001 - a warm-up must never stop the server
+        log.warning("could not prepare the map's first answers", exc_info=True)

@@ -209,3 +209,33 @@ def test_a_compressed_year_reads_the_same_as_a_plain_one(client: TestClient) -> 
         # httpx undoes the encoding; the bytes on the wire are smaller than the JSON.
         assert json.loads(packed.content) == plain.json()
         assert len(gzip.compress(plain.content)) < len(plain.content)
+
+
+def test_a_started_server_prepares_the_first_view_before_anyone_asks(seeded_url: str) -> None:
+    import time
+
+    from app.api.answers import cache_of
+    from app.main import create_app
+    from app.settings import Settings
+
+    app = create_app(Settings(database_url=seeded_url, remote_tiles=False))
+    with TestClient(app) as started:
+        cache = cache_of(app)
+        version = started.get("/api/v1/map/catalogue").headers["etag"]
+        wanted = [
+            (int(version.strip('W/"d')), path, "")
+            for path in (
+                "/api/v1/map/years/2026",
+                "/api/v1/map/years/2025",
+            )
+        ]
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and any(cache.get(k) is None for k in wanted):
+            time.sleep(0.05)
+        for key in wanted:
+            kept = cache.get(key)
+            assert kept is not None, key
+            # What was prepared is byte for byte what the endpoint sends.
+            plain = started.get(key[1], headers={"Accept-Encoding": "identity"})
+            assert plain.content == kept
+            assert cache.get((*key, "gzip")) is not None
