@@ -116,9 +116,10 @@ def read_event(
 
 
 def warm(app: Any) -> None:
-    """Build what the map's first view asks for (the catalogue, the default date's year and the
-    one before it) into the answer cache, so the first reader after a start waits no longer than
-    the next one. Run in a thread at start-up; a failure costs only the head start."""
+    """Build what the map's default view asks for (the catalogue, the default date's year and the
+    one before it) into the answer cache, so the first reader of the map after a start waits no
+    longer than the next one; a link to another date still builds its years when first asked.
+    Run in a thread at start-up; a failure costs only the head start."""
     try:
         with app.state.db.session() as session:
             version = data_version(session)
