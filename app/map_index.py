@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session
 
 from app.dates import certain_from
 from app.models import (
@@ -36,7 +36,7 @@ from app.models import (
     Source,
     event_actor,
 )
-from app.queries import WEAK_GRADES, present_during
+from app.queries import DEPLOYMENT_LOADS, WEAK_GRADES, present_during, site_by_slug
 from app.records import data_version
 
 EPOCH = dt.date(1970, 1, 1)
@@ -76,10 +76,10 @@ def catalogue(session: Session) -> dict[str, Any]:
     }
 
 
-def _stance_flags(record_column: Any, record_ids: Any) -> Any:
+def _stance_flags(session: Session, record_column: Any, record_ids: Any) -> dict[int, Any]:
     """Per record: whether a source disputes it, and whether an A-C source supports it."""
     strong = and_(Citation.stance == "supports", Source.reliability.not_in(sorted(WEAK_GRADES)))
-    return (
+    rows = session.execute(
         select(
             record_column.label("record_id"),
             func.max(case((Citation.stance == "disputes", 1), else_=0)).label("disputed"),
@@ -89,6 +89,7 @@ def _stance_flags(record_column: Any, record_ids: Any) -> Any:
         .where(record_column.in_(record_ids))
         .group_by(record_column)
     )
+    return {row.record_id: row for row in rows}
 
 
 def _low(recorded: str, strong: int | None) -> int:
@@ -117,12 +118,7 @@ def year_index(session: Session, year: int) -> dict[str, Any]:
         .where(overlapping)
         .order_by(Deployment.id)
     ).all()
-    flags = {
-        row.record_id: row
-        for row in session.execute(
-            _stance_flags(Citation.deployment_id, select(Deployment.id).where(overlapping))
-        )
-    }
+    flags = _stance_flags(session, Citation.deployment_id, select(Deployment.id).where(overlapping))
 
     moving = and_(
         Movement.start_date < after,
@@ -145,12 +141,7 @@ def year_index(session: Session, year: int) -> dict[str, Any]:
         .where(moving)
         .order_by(Movement.start_date, Movement.id)
     ).all()
-    movement_flags = {
-        row.record_id: row
-        for row in session.execute(
-            _stance_flags(Citation.movement_id, select(Movement.id).where(moving))
-        )
-    }
+    movement_flags = _stance_flags(session, Citation.movement_id, select(Movement.id).where(moving))
 
     dated = and_(Event.date >= first, Event.date < after)
     events = session.execute(
@@ -167,10 +158,7 @@ def year_index(session: Session, year: int) -> dict[str, Any]:
         .where(dated)
         .order_by(Event.date, Event.id)
     ).all()
-    event_flags = {
-        row.record_id: row
-        for row in session.execute(_stance_flags(Citation.event_id, select(Event.id).where(dated)))
-    }
+    event_flags = _stance_flags(session, Citation.event_id, select(Event.id).where(dated))
     actors_of: dict[int, list[int]] = {}
     for event_id, actor_id in session.execute(
         select(event_actor.c.event_id, event_actor.c.actor_id)
@@ -234,17 +222,16 @@ def site_state(
     session: Session, slug: str, on: dt.date, *, actors: Sequence[str] = ()
 ) -> tuple[Site, list[Deployment]] | None:
     """One site and the deployments present there on `on`, loaded for a card with citations."""
-    site = session.scalar(select(Site).where(Site.slug == slug))
+    site = site_by_slug(session, slug)
     if site is None:
         return None
+    # One site holds few rows, read through its site_id index: the plain presence rule is
+    # cheaper here than present_during's whole-table plan.
     query = (
         select(Deployment)
         .join(Deployment.force)
         .join(Force.actor)
-        .options(
-            joinedload(Deployment.force).joinedload(Force.actor),
-            joinedload(Deployment.site),
-        )
+        .options(*DEPLOYMENT_LOADS)
         .where(
             Deployment.site_id == site.id,
             Deployment.start_date <= on,
@@ -255,23 +242,3 @@ def site_state(
     if actors:
         query = query.where(Actor.slug.in_(actors))
     return site, list(session.scalars(query).unique())
-
-
-def movement_by_slug(session: Session, slug: str) -> Movement | None:
-    return session.scalar(
-        select(Movement)
-        .options(
-            joinedload(Movement.force).joinedload(Force.actor),
-            joinedload(Movement.from_site),
-            joinedload(Movement.to_site),
-        )
-        .where(Movement.slug == slug)
-    )
-
-
-def event_by_slug(session: Session, slug: str) -> Event | None:
-    return session.scalar(
-        select(Event)
-        .options(selectinload(Event.actors), joinedload(Event.site))
-        .where(Event.slug == slug)
-    )

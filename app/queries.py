@@ -208,16 +208,26 @@ def _narrowed(query: Select, actors: Sequence[str], bbox: BBox | None) -> Select
     return query
 
 
+# What a card names beside each kind of record, loaded with the records rather than one by one.
+DEPLOYMENT_LOADS = (
+    joinedload(Deployment.force).joinedload(Force.actor),
+    joinedload(Deployment.site),
+)
+MOVEMENT_LOADS = (
+    joinedload(Movement.force).joinedload(Force.actor),
+    joinedload(Movement.from_site),
+    joinedload(Movement.to_site),
+)
+EVENT_LOADS = (selectinload(Event.actors), joinedload(Event.site))
+
+
 def _deployments_query(actors: Sequence[str] = (), bbox: BBox | None = None) -> Select[Deployment]:
     query = (
         select(Deployment)
         .join(Deployment.force)
         .join(Force.actor)
         .join(Deployment.site)
-        .options(
-            joinedload(Deployment.force).joinedload(Force.actor),
-            joinedload(Deployment.site),
-        )
+        .options(*DEPLOYMENT_LOADS)
         .order_by(Site.name, Actor.slug, Deployment.start_date)
     )
     return _narrowed(query, actors, bbox)
@@ -462,11 +472,7 @@ def movements_between(
         select(Movement)
         .join(Movement.force)
         .join(Force.actor)
-        .options(
-            joinedload(Movement.force).joinedload(Force.actor),
-            joinedload(Movement.from_site),
-            joinedload(Movement.to_site),
-        )
+        .options(*MOVEMENT_LOADS)
         .order_by(Movement.start_date, Movement.slug)
     )
     return list(session.scalars(_movements_filter(query, start, end, actors)).unique())
@@ -483,7 +489,7 @@ def events_between(
     """Events dated within the closed range, oldest first."""
     query = (
         select(Event)
-        .options(selectinload(Event.actors), joinedload(Event.site))
+        .options(*EVENT_LOADS)
         .where(Event.date.between(start, end))
         .order_by(Event.date, Event.slug)
     )
@@ -571,41 +577,43 @@ def site_by_slug(session: Session, slug: str) -> Site | None:
     return session.scalar(select(Site).where(Site.slug == slug))
 
 
+@dataclass(frozen=True)
+class SiteRecords:
+    """The queries for what happened at one site, for a caller to page or to read whole."""
+
+    deployments: Select[Deployment]
+    movements: Select[Movement]
+    events: Select[Event]
+
+
+def records_at_site(site_id: int) -> SiteRecords:
+    """Every deployment at a site, every movement from or to it and every event there, oldest
+    first (ids break ties, so pages never overlap)."""
+    return SiteRecords(
+        deployments=select(Deployment)
+        .where(Deployment.site_id == site_id)
+        .options(*DEPLOYMENT_LOADS)
+        .order_by(Deployment.start_date, Deployment.slug, Deployment.id),
+        movements=select(Movement)
+        .where(or_(Movement.from_site_id == site_id, Movement.to_site_id == site_id))
+        .options(*MOVEMENT_LOADS)
+        .order_by(Movement.start_date, Movement.id),
+        events=select(Event)
+        .where(Event.site_id == site_id)
+        .options(*EVENT_LOADS)
+        .order_by(Event.date, Event.id),
+    )
+
+
 def site_history(session: Session, slug: str) -> SiteHistory | None:
     """A site with every deployment, movement and event there, oldest first, and citations."""
     site = site_by_slug(session, slug)
     if site is None:
         return None
-    deployments = list(
-        session.scalars(
-            select(Deployment)
-            .where(Deployment.site_id == site.id)
-            .options(
-                joinedload(Deployment.force).joinedload(Force.actor), joinedload(Deployment.site)
-            )
-            .order_by(Deployment.start_date, Deployment.slug)
-        ).unique()
-    )
-    movements = list(
-        session.scalars(
-            select(Movement)
-            .where(or_(Movement.from_site_id == site.id, Movement.to_site_id == site.id))
-            .options(
-                joinedload(Movement.force).joinedload(Force.actor),
-                joinedload(Movement.from_site),
-                joinedload(Movement.to_site),
-            )
-            .order_by(Movement.start_date)
-        ).unique()
-    )
-    events = list(
-        session.scalars(
-            select(Event)
-            .where(Event.site_id == site.id)
-            .options(selectinload(Event.actors), joinedload(Event.site))
-            .order_by(Event.date)
-        ).unique()
-    )
+    records = records_at_site(site.id)
+    deployments = list(session.scalars(records.deployments).unique())
+    movements = list(session.scalars(records.movements).unique())
+    events = list(session.scalars(records.events).unique())
     history = SiteHistory(site=site, deployments=deployments, movements=movements, events=events)
     history.citations = citations_for(
         session,
@@ -615,6 +623,14 @@ def site_history(session: Session, slug: str) -> SiteHistory | None:
         site=[site.id],
     )
     return history
+
+
+def movement_by_slug(session: Session, slug: str) -> Movement | None:
+    return session.scalar(select(Movement).options(*MOVEMENT_LOADS).where(Movement.slug == slug))
+
+
+def event_by_slug(session: Session, slug: str) -> Event | None:
+    return session.scalar(select(Event).options(*EVENT_LOADS).where(Event.slug == slug))
 
 
 def citations_for(session: Session, **ids_by_type: Iterable[int]) -> CitationIndex:

@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
 
 from app import queries
 from app.api.errors import ERROR_RESPONSES, NOT_FOUND_RESPONSE
 from app.deps import ActorFilter, SessionDep, Slug, reject_unknown_parameters
 from app.io import geojson
-from app.models import Actor, Deployment, Event, Force, Movement, Site, Source
+from app.models import Actor, Force, Site, Source
 from app.paging import (
     API_DEFAULT_LIMIT,
     API_MAX_LIMIT,
@@ -126,37 +126,10 @@ def read_site(
     site = queries.site_by_slug(session, slug)
     if site is None:
         raise HTTPException(404, f"no site with slug {slug!r}")
-    deployments = page_of(
-        session,
-        select(Deployment)
-        .where(Deployment.site_id == site.id)
-        .options(joinedload(Deployment.force).joinedload(Force.actor), joinedload(Deployment.site))
-        .order_by(Deployment.start_date, Deployment.slug, Deployment.id),
-        offset=window.offset,
-        limit=window.limit,
-    )
-    movements = page_of(
-        session,
-        select(Movement)
-        .where(or_(Movement.from_site_id == site.id, Movement.to_site_id == site.id))
-        .options(
-            joinedload(Movement.force).joinedload(Force.actor),
-            joinedload(Movement.from_site),
-            joinedload(Movement.to_site),
-        )
-        .order_by(Movement.start_date, Movement.id),
-        offset=window.offset,
-        limit=window.limit,
-    )
-    events = page_of(
-        session,
-        select(Event)
-        .where(Event.site_id == site.id)
-        .options(selectinload(Event.actors), joinedload(Event.site))
-        .order_by(Event.date, Event.id),
-        offset=window.offset,
-        limit=window.limit,
-    )
+    records = queries.records_at_site(site.id)
+    deployments = page_of(session, records.deployments, offset=window.offset, limit=window.limit)
+    movements = page_of(session, records.movements, offset=window.offset, limit=window.limit)
+    events = page_of(session, records.events, offset=window.offset, limit=window.limit)
     cites = sampled_citations(
         session,
         sample=SITE_CITATION_SAMPLE,

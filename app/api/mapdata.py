@@ -93,7 +93,7 @@ def read_site_on(
 def read_movement(
     session: SessionDep, slug: Annotated[Slug, Path(description="The movement's slug.")]
 ) -> dict[str, Any]:
-    movement = map_index.movement_by_slug(session, slug)
+    movement = queries.movement_by_slug(session, slug)
     if movement is None:
         raise HTTPException(404, f"no movement with slug {slug!r}")
     citations = queries.citations_for(session, movement=[movement.id])
@@ -108,7 +108,7 @@ def read_movement(
 def read_event(
     session: SessionDep, slug: Annotated[Slug, Path(description="The event's slug.")]
 ) -> dict[str, Any]:
-    event = map_index.event_by_slug(session, slug)
+    event = queries.event_by_slug(session, slug)
     if event is None:
         raise HTTPException(404, f"no event with slug {slug!r}")
     citations = queries.citations_for(session, event=[event.id])

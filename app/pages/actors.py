@@ -54,9 +54,7 @@ def read_actor_page(
             .join(Deployment.force)
             .join(Deployment.site)
             .where(Force.actor_id == actor.id)
-            .options(
-                joinedload(Deployment.force).joinedload(Force.actor), joinedload(Deployment.site)
-            )
+            .options(*queries.DEPLOYMENT_LOADS)
             .order_by(Deployment.start_date, Site.name, Deployment.id),
             page,
         )

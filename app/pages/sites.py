@@ -14,12 +14,10 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import or_, select
-from sqlalchemy.orm import joinedload, selectinload
 
 from app import queries
 from app.deps import SessionDep
-from app.models import Citation, Deployment, Event, Force, Movement, Source
+from app.models import Citation, Source
 from app.pages.charts import presence_lanes
 from app.pages.history import history_view
 from app.pages.render import _error, _render, _tiles
@@ -90,38 +88,12 @@ def read_site_page(
     if site is None:
         return _error(request, 404, "Site not found", f"There is no site with the id “{slug}”.")
     try:
-        deployments = rows_page(
-            session,
-            select(Deployment)
-            .where(Deployment.site_id == site.id)
-            .options(
-                joinedload(Deployment.force).joinedload(Force.actor), joinedload(Deployment.site)
-            )
-            .order_by(Deployment.start_date, Deployment.slug, Deployment.id),
-            page,
-        )
+        records = queries.records_at_site(site.id)
+        deployments = rows_page(session, records.deployments, page)
         movements = rows_page(
-            session,
-            select(Movement)
-            .where(or_(Movement.from_site_id == site.id, Movement.to_site_id == site.id))
-            .options(
-                joinedload(Movement.force).joinedload(Force.actor),
-                joinedload(Movement.from_site),
-                joinedload(Movement.to_site),
-            )
-            .order_by(Movement.start_date, Movement.id),
-            movements_page,
-            field_name="movements_page",
+            session, records.movements, movements_page, field_name="movements_page"
         )
-        events = rows_page(
-            session,
-            select(Event)
-            .where(Event.site_id == site.id)
-            .options(selectinload(Event.actors), joinedload(Event.site))
-            .order_by(Event.date, Event.id),
-            events_page,
-            field_name="events_page",
-        )
+        events = rows_page(session, records.events, events_page, field_name="events_page")
     except PageNumberError as exc:
         return _error(request, exc.status, "No such page", str(exc))
     cites = sampled_citations(

@@ -117,8 +117,8 @@ export function formatSpan(start, startPrecision, end, endPrecision) {
 //   uncertain on D  iff D < start_certain_from, or there is an end and D >= end
 // where present_until = periodEnd(end, end_precision) for a coarse end (= end for a day end) and
 // start_certain_from = periodEnd(start, start_precision) for a coarse start (= start for a day).
-// The server applies the same rule (app/dates.py) and sends present_until and start_certain_from
-// with every deployment; they are preferred when present, and computed here only when missing.
+// The server applies it (app/dates.py) and sends the bounds as day numbers in each year of the
+// map's index (app/map_index.py), which year-index.js compares; periodEnd is kept for the window.
 
 // @function periodEnd(iso: string, precision: string): string
 // The day after the period that `iso` stands for at this precision (an exclusive bound).
@@ -127,30 +127,6 @@ export function periodEnd(iso, precision) {
   if (precision === "month") return addMonths(`${iso.slice(0, 7)}-01`, 1);
   if (precision === "year") return addMonths(`${iso.slice(0, 4)}-01-01`, 12);
   return addDays(iso, 1);
-}
-
-// @function presenceBounds(d: deployment properties): {presentUntil, certainFrom}
-// presentUntil: ISO date or null (no end); certainFrom: ISO date.
-export function presenceBounds(d) {
-  const coarse = (precision) => Boolean(precision) && precision !== "day";
-  let presentUntil = d.present_until;
-  if (presentUntil === undefined) {
-    if (!d.end) presentUntil = null;
-    else presentUntil = coarse(d.end_precision) ? periodEnd(d.end, d.end_precision) : d.end;
-  }
-  let certainFrom = d.start_certain_from;
-  if (!certainFrom) {
-    certainFrom = coarse(d.start_precision) ? periodEnd(d.start, d.start_precision) : d.start;
-  }
-  return { presentUntil, certainFrom };
-}
-
-// @function presenceOn(d: deployment properties, date: string): null | {uncertain: boolean}
-// null when the deployment is not present on the date.
-export function presenceOn(d, date) {
-  const { presentUntil, certainFrom } = presenceBounds(d);
-  if (date < d.start || (presentUntil && date >= presentUntil)) return null;
-  return { uncertain: date < certainFrom || Boolean(d.end && date >= d.end) };
 }
 
 // @function windowStart(date: string, months: number): string

@@ -32,7 +32,6 @@ import {
   formatWhen,
   label,
   periodEnd,
-  presenceOn,
   windowStart,
 } from "./format.js";
 import { Histogram } from "./histogram.js";

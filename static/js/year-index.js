@@ -3,17 +3,9 @@
 // day's year, so the loaded year alone answers "who was where": the slider filters arrays here and
 // never waits on the network inside a loaded year.
 
+import { toDayNumber } from "./format.js";
+
 const L = window.L;
-const DAY_MS = 86400000;
-
-// @function dayNumber(iso: string): number  Days since 1970-01-01, as the server counts them.
-export function dayNumber(iso) {
-  return Date.UTC(Number(iso.slice(0, 4)), Number(iso.slice(5, 7)) - 1, Number(iso.slice(8, 10))) / DAY_MS;
-}
-
-export function isoOfDay(day) {
-  return new Date(day * DAY_MS).toISOString().slice(0, 10);
-}
 
 export const yearOf = (iso) => Number(iso.slice(0, 4));
 
@@ -129,7 +121,7 @@ export class YearIndex {
   sitesAt(date, chosen) {
     const year = this._years.get(yearOf(date));
     if (!year) return null;
-    const day = dayNumber(date);
+    const day = toDayNumber(date);
     const d = year.deployments;
     const records = this._records(year);
     const bySite = new Map();
