@@ -35,7 +35,8 @@ import {
   windowStart,
 } from "./format.js";
 import { Histogram } from "./histogram.js";
-import { EventLayer, MovementLayer, SiteLayer, createMap, drawBasemap } from "./layers.js";
+import { createMap, drawBasemap } from "./basemap.js";
+import { EventLayer, MovementLayer, SiteLayer } from "./layers.js";
 import { shareButton } from "./share.js";
 import { onStateChange, readState, tableHref, writeState } from "./state.js";
 import { TimeControl } from "./time-control.js";

@@ -3,7 +3,7 @@
 
 import { fetchBasemap } from "./api.js";
 import { h } from "./dom.js";
-import { createMap, drawBasemap } from "./layers.js";
+import { createMap, drawBasemap } from "./basemap.js";
 
 const L = window.L;
 const element = document.getElementById("site-map");

@@ -36,6 +36,8 @@ CHROMIUM_ARGS = [
 # Seconds the server gets to answer /healthz before the session gives up.
 SERVER_START_TIMEOUT_S = 30
 DESKTOP = {"width": 1280, "height": 800}
+# The issue-9 acceptance sizes: a laptop and a phone.
+WIDE = {"width": 1440, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
 HOSTILE_NAME = "<img src=x onerror=alert(1)>"
@@ -291,3 +293,9 @@ def ui(browser: Browser, base_url: str) -> Iterator[UI]:
 def phone(browser: Browser, base_url: str) -> Iterator[UI]:
     """A phone-sized tab (390 x 844 CSS pixels)."""
     yield from open_ui(browser, base_url, PHONE)
+
+
+@pytest.fixture
+def wide(browser: Browser, base_url: str) -> Iterator[UI]:
+    """A laptop-sized tab (1440 x 900), the size issue 9's checks are made at."""
+    yield from open_ui(browser, base_url, WIDE)
