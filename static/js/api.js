@@ -36,4 +36,11 @@ export const fetchEvent = (slug) => getJSON(`/api/v1/map/events/${encodeURICompo
 export const fetchTimeline = (actors) =>
   getJSON("/api/v1/timeline", { bucket: "month", ...(actors ? { actor: actors } : {}) });
 
-export const fetchBasemap = () => getJSON("/static/vendor/world-atlas/countries-50m.json");
+// The offline basemap: world borders, and the data region's rivers, lakes and towns (basemap.js).
+export const fetchBasemap = async () => {
+  const [countries, region] = await Promise.all([
+    getJSON("/static/vendor/world-atlas/countries-50m.json"),
+    getJSON("/static/vendor/natural-earth/region.json"),
+  ]);
+  return { countries, region };
+};

@@ -1,0 +1,123 @@
+"""GET /api/v1/compare and /api/v1/compare.csv: two dates compared, as JSON and as a file.
+
+(Not /api/v1/changes: that path is the published edit history.)
+"""
+
+import csv
+import io
+
+import pytest
+from fastapi.testclient import TestClient
+
+QAMISHLI = {"from": "2026-01-01", "to": "2026-02-10", "actor": "russia"}
+
+
+def test_russia_leaving_qamishli_airport_comes_with_its_sources(client: TestClient) -> None:
+    response = client.get("/api/v1/compare", params=QAMISHLI)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["from"], body["to"], body["actors"], body["swapped"]) == (
+        "2026-01-01",
+        "2026-02-10",
+        ["russia"],
+        False,
+    )
+    assert body["counts"]["left"] == 2 and body["total"] == len(body["changes"])
+    helicopters = next(
+        c
+        for c in body["changes"]
+        if c["kind"] == "left"
+        and c["site"] == "qamishli-airport"
+        and c["force"] == "ru-qamishli-group"
+    )
+    assert helicopters["before"]["statuses"] == ["active"] and helicopters["after"] is None
+    assert "left Qamishli International Airport" in helicopters["summary"]
+    drawdown = next(d for d in helicopters["deployments"] if d["slug"] == "ru-qamishli-drawdown")
+    sources = {c["source"]: c for c in drawdown["citations"]}
+    assert sources, "a change must carry the citations a reader can check it by"
+    some = next(iter(sources.values()))
+    assert {"title", "publisher", "url", "stance", "reliability", "credibility"} <= set(some)
+    assert any(m["to_site"] == "hmeimim" for m in helicopters["movements"])
+
+
+def test_every_change_names_its_site_force_and_actor_and_is_sorted_by_site(
+    client: TestClient,
+) -> None:
+    body = client.get("/api/v1/compare", params={"from": "2026-01-01", "to": "2026-02-10"}).json()
+    names = [c["site_name"].casefold() for c in body["changes"]]
+    assert names == sorted(names)
+    assert {c["actor"] for c in body["changes"]} >= {"russia", "sdf", "united-states"}
+    assert sum(body["counts"].values()) == body["total"] > 0
+
+
+def test_the_later_date_first_is_answered_in_time_order_and_says_so(client: TestClient) -> None:
+    backward = client.get(
+        "/api/v1/compare", params={**QAMISHLI, "from": "2026-02-10", "to": "2026-01-01"}
+    ).json()
+    forward = client.get("/api/v1/compare", params=QAMISHLI).json()
+    assert backward["swapped"] is True
+    assert (backward["from"], backward["to"]) == ("2026-01-01", "2026-02-10")
+    assert backward["changes"] == forward["changes"]
+
+
+@pytest.mark.parametrize(
+    ("params", "name"),
+    [
+        ({"to": "2026-02-10"}, "from"),
+        ({"from": "2026-01-01"}, "to"),
+        ({"from": "1 Jan 2026", "to": "2026-02-10"}, "from"),
+        ({"from": "2026-01-01", "to": "2026-02-30"}, "to"),
+        ({**QAMISHLI, "actor": "russa"}, "actor"),
+        ({**QAMISHLI, "date": "2026-01-01"}, "date"),
+        ([("from", "2026-01-01"), ("from", "2026-01-02"), ("to", "2026-02-10")], "from"),
+    ],
+)
+@pytest.mark.parametrize("path", ["/api/v1/compare", "/api/v1/compare.csv"])
+def test_bad_input_is_refused_naming_the_parameter(
+    client: TestClient, path: str, params: dict | list, name: str
+) -> None:
+    response = client.get(path, params=params)
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert body["detail"][0]["loc"] == ["query", name]
+    assert body["message"].startswith(f"{name}: ")
+
+
+def test_the_csv_has_one_row_per_change_with_source_urls(client: TestClient) -> None:
+    response = client.get("/api/v1/compare.csv", params=QAMISHLI)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/csv")
+    disposition = response.headers["content-disposition"]
+    assert disposition == 'attachment; filename="changes-2026-01-01-to-2026-02-10-russia.csv"'
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    expected = client.get("/api/v1/compare", params=QAMISHLI).json()
+    assert len(rows) == expected["total"]
+    helicopters = next(r for r in rows if r["force"] == "ru-qamishli-group")
+    assert helicopters["kind"] == "left" and helicopters["site"] == "qamishli-airport"
+    assert helicopters["status_before"] == "active" and helicopters["status_after"] == ""
+    urls = helicopters["source_urls"].split(" | ")
+    assert len(urls) > 1 and all(u.startswith("http") for u in urls)
+    assert any("shafaq.com" in u for u in urls)
+
+
+def test_the_csv_name_carries_every_actor_chosen(client: TestClient) -> None:
+    response = client.get(
+        "/api/v1/compare.csv",
+        params=[
+            ("from", "2026-02-10"),
+            ("to", "2026-01-01"),
+            ("actor", "sdf"),
+            ("actor", "russia"),
+        ],
+    )
+    assert response.headers["content-disposition"].endswith(
+        'filename="changes-2026-01-01-to-2026-02-10-russia-sdf.csv"'
+    )
+
+
+def test_the_schema_lists_both_operations_with_their_parameters(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in ("/api/v1/compare", "/api/v1/compare.csv"):
+        parameters = {p["name"]: p for p in paths[path]["get"]["parameters"]}
+        assert set(parameters) == {"from", "to", "actor"}
+        assert parameters["from"]["required"] and parameters["to"]["required"]
