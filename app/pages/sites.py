@@ -1,4 +1,8 @@
-"""A site's page: where it is, who was there when, and the sources behind each claim.
+"""A site's page: who is there now, where it is, who was there when, and the sources behind it.
+
+It starts with the answer (the forces present on `date`, else on the data's last day, each with
+since when it has been there, and the forces that left last); the records behind it follow, in
+sections a phone shows folded.
 
 The page groups each record's citations by stance and names the originals behind reprints here,
 so the template only lays them out. A busy site can hold thousands of deployments and each
@@ -21,6 +25,7 @@ from app.models import Citation, Source
 from app.pages.charts import presence_lanes
 from app.pages.history import history_view
 from app.pages.render import _error, _render, _tiles
+from app.pages.table import _parse_date
 from app.paging import PageNumberError, SampledCitations, page_links, rows_page, sampled_citations
 
 router = APIRouter()
@@ -82,11 +87,25 @@ def read_site_page(
     page: Annotated[str | None, Query()] = None,
     movements_page: Annotated[str | None, Query()] = None,
     events_page: Annotated[str | None, Query()] = None,
+    date: Annotated[str | None, Query()] = None,
 ) -> HTMLResponse:
-    """One site: where it is, who was there when, and which sources say so."""
+    """One site: who is there now, who was there when, and which sources say so."""
     site = queries.site_by_slug(session, slug)
     if site is None:
         return _error(request, 404, "Site not found", f"There is no site with the id “{slug}”.")
+    try:
+        asked = _parse_date(date)
+    except ValueError:
+        return _error(
+            request,
+            400,
+            "Not a date",
+            f"date: “{date}” is not a date; write it as YYYY-MM-DD, e.g. 2026-01-25.",
+        )
+    # The answer the page starts with: the state on the asked date, else on the data's last day
+    # (today when the data runs past it).
+    span = queries.dataset_span(session)
+    presence = queries.site_presence(session, site.id, asked or queries.default_date(session))
     try:
         records = queries.records_at_site(site.id)
         deployments = rows_page(session, records.deployments, page)
@@ -98,7 +117,12 @@ def read_site_page(
         return _error(request, exc.status, "No such page", str(exc))
     cites = sampled_citations(
         session,
-        deployment=[d.id for d in deployments.items],
+        # The forces present now are cited in the answer at the top, even when on another page.
+        deployment=list(
+            dict.fromkeys(
+                [d.id for d in deployments.items] + [p.deployment.id for p in presence.present]
+            )
+        ),
         movement=[m.id for m in movements.items],
         event=[e.id for e in events.items],
         site=[site.id],
@@ -115,6 +139,9 @@ def read_site_page(
         {
             "title": site.name,
             "site": site,
+            "presence": presence,
+            "presence_asked": asked is not None,
+            "data_ends": span[1] if span else None,
             "deployments": deployments,
             "movements": movements,
             "events": events,
