@@ -12,11 +12,13 @@ from sqlalchemy import text
 
 from app import pages
 from app.api import catalogue, changesets, docs, export, imports, mapdata, search, state
+from app.api import compare as compare_api
 from app.api.errors import install_error_handlers
 from app.caching import DataVersionETags
 from app.db import Database
 from app.headers import SecurityHeaders
 from app.limits import BodyLimit
+from app.pages import compare as compare_page
 from app.settings import PROJECT_ROOT, Settings, get_settings
 
 
@@ -66,7 +68,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(changesets.router)
     app.include_router(imports.router)
     app.include_router(search.router)
+    app.include_router(compare_api.router)
     app.include_router(pages.router)
+    app.include_router(compare_page.router)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
 
     @app.get("/healthz", tags=["ops"], summary="Liveness and database check")

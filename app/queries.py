@@ -985,3 +985,134 @@ def record_names(session: Session, record_type: str, ids: Sequence[int]) -> dict
         return {}
     key, name = columns
     return {row[0]: row[1] for row in session.execute(select(key, name).where(key.in_(ids)))}
+
+
+# The timeline's default view starts with the first year holding at least this share of the
+# busiest year's records: a lone 1971 treaty or a 1977 footnote must not squash a decade of
+# reporting into a sliver of the slider, and a share of the peak (not a count) suits a dataset of
+# a hundred records as well as one of a hundred thousand.
+DENSE_YEAR_SHARE = 0.05
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What the map's title line says about the dataset, all counted in the database."""
+
+    dense_start: dt.date  # 1 January of the year the dense part of the record begins
+    last_date: dt.date  # the last day any record mentions
+    actors: int
+    sites: int
+    country: str | None  # the host country code most sites carry, if any carry one
+
+
+def dataset_scope(session: Session) -> Scope | None:
+    """The dataset's dense span, last date, counts and main host country (None when empty).
+
+    The dense span starts on 1 January of the first year whose records (deployment starts,
+    movement starts, event dates) reach DENSE_YEAR_SHARE of the busiest year's, and ends on the
+    last recorded day. Counted per year in SQL, not by loading dates: a theatre holds a hundred
+    thousand movements.
+    """
+    span = dataset_span(session)
+    if span is None:
+        return None
+    dates = union_all(
+        select(Deployment.start_date.label("day")),
+        select(Movement.start_date.label("day")),
+        select(Event.date.label("day")),
+    ).subquery()
+    year = func.extract("year", dates.c.day).label("year")
+    per_year = [
+        (int(y), int(n))
+        for y, n in session.execute(select(year, func.count()).group_by(year).order_by(year))
+    ]
+    peak = max((n for _, n in per_year), default=0)
+    dense_year = next((y for y, n in per_year if n >= peak * DENSE_YEAR_SHARE), span[0].year)
+    country = session.execute(
+        select(Site.country, func.count().label("n"))
+        .where(Site.country.is_not(None))
+        .group_by(Site.country)
+        .order_by(func.count().desc(), Site.country)
+        .limit(1)
+    ).first()
+    return Scope(
+        dense_start=max(span[0], dt.date(dense_year, 1, 1)),
+        last_date=span[1],
+        actors=session.scalar(select(func.count()).select_from(Actor)) or 0,
+        sites=session.scalar(select(func.count()).select_from(Site)) or 0,
+        country=str(country[0]) if country else None,
+    )
+
+
+# --- Who is at a site now: the answer a site page starts with --------------------------------
+
+
+@dataclass
+class Presence:
+    """One force at a site on a day: its row on that day and since when it has been there."""
+
+    deployment: Deployment
+    # The start of the unbroken presence: earlier rows of the force at the site (active, then
+    # drawing down) count while each ends on the day the next begins.
+    since: dt.date
+    since_precision: str
+
+
+@dataclass
+class SitePresence:
+    on: dt.date
+    present: list[Presence]
+    left: list[Deployment]  # the last row of each force gone by `on`, the latest to leave first
+
+
+def site_presence(
+    session: Session, site_id: int, on: dt.date, *, left_kept: int = 3
+) -> SitePresence:
+    """Who is at a site on `on` and since when, and the forces that left it last before `on`.
+
+    Bounded for a busy site: it reads the rows present on the day, the earlier rows of those
+    forces at this site, and a few of the latest departures.
+    """
+    at_site = select(Deployment).where(Deployment.site_id == site_id).options(*DEPLOYMENT_LOADS)
+    rows = session.scalars(
+        at_site.where(present_during(session, on, on)).order_by(
+            Deployment.start_date, Deployment.id
+        )
+    ).unique()
+    present = list(rows)
+    forces = {d.force_id for d in present}
+    starts_by_end: dict[tuple[int, dt.date], tuple[dt.date, str]] = {}
+    if forces:
+        earlier = session.execute(
+            select(
+                Deployment.force_id,
+                Deployment.end_date,
+                Deployment.start_date,
+                Deployment.start_precision,
+            ).where(
+                Deployment.site_id == site_id,
+                Deployment.force_id.in_(forces),
+                Deployment.start_date < on,
+                Deployment.end_date.is_not(None),
+            )
+        )
+        for force_id, end, start, precision in earlier:
+            if end is not None:
+                starts_by_end[(force_id, end)] = (start, precision)
+    presences = []
+    for d in present:
+        since, precision = d.start_date, d.start_precision
+        # Each step goes strictly back in time, so the walk ends.
+        while (earlier_row := starts_by_end.get((d.force_id, since))) and earlier_row[0] < since:
+            since, precision = earlier_row
+        presences.append(Presence(deployment=d, since=since, since_precision=precision))
+    gone = session.scalars(
+        at_site.where(Deployment.present_until <= on, Deployment.force_id.not_in(forces))
+        .order_by(Deployment.present_until.desc(), Deployment.id.desc())
+        .limit(left_kept * 4)
+    ).unique()
+    left: list[Deployment] = []
+    for d in gone:
+        if len(left) < left_kept and all(other.force_id != d.force_id for other in left):
+            left.append(d)
+    return SitePresence(on=on, present=presences, left=left)

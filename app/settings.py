@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     # The dataset `make run` loads into an empty database.
     seed_path: Path = PROJECT_ROOT / "data" / "syria"
     tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    # The tile provider's credit (HTML), shown beside Natural Earth's once a tile has loaded.
     tile_attribution: str = "&copy; OpenStreetMap contributors"
     # Off for air-gapped use and for tests: the bundled basemap alone is drawn.
     remote_tiles: bool = True

@@ -152,3 +152,110 @@ export function describeGrade(reliability, credibility) {
 export function label(value) {
   return String(value ?? "").replaceAll("_", " ");
 }
+
+// ---- typed dates: read in a fixed, documented order, never guessed (issue 9)
+//
+// The date field accepts, in this order:
+//   1. ISO day            2025-06-01
+//   2. day month year     1 Jun 2025, 1 June 2025
+//   3. month day, year    Jun 1 2025, June 1, 2025
+//   4. ISO month          2025-06          -> 1 June 2025
+//   5. month year         Jun 2025         -> 1 June 2025
+//   6. year               2025             -> 1 January 2025
+// Anything else is refused, above all all-number forms such as 06/01/2025 or 06012025: they read
+// as 6 January or as 1 June depending on the reader, so no answer would be safe.
+
+const MONTH_NAMES = [
+  "January",
+  "February",
+  "March",
+  "April",
+  "May",
+  "June",
+  "July",
+  "August",
+  "September",
+  "October",
+  "November",
+  "December",
+];
+
+export const TYPED_DATE_FORMS = "2025-06-01, 1 Jun 2025, Jun 2025 or 2025";
+
+// "jun", "june", "sept" -> 1..12; null for anything else.
+function monthNumber(word) {
+  const text = word.toLowerCase().replace(/\.$/, "");
+  if (text === "sept") return 9;
+  const at = MONTH_NAMES.findIndex(
+    (name) => name.toLowerCase() === text || name.slice(0, 3).toLowerCase() === text,
+  );
+  return at < 0 ? null : at + 1;
+}
+
+function isoOf(year, month, day) {
+  const pad = (n, width) => String(n).padStart(width, "0");
+  return `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}`;
+}
+
+// @function parseTypedDate(text: string): {date: string} | {error: string} | null
+// null for an empty field; {date} for a date read in one of the forms above; {error} otherwise.
+export function parseTypedDate(text) {
+  const value = String(text ?? "")
+    .trim()
+    .replace(/\s+/g, " ")
+    .replace(/,/g, "");
+  if (!value) return null;
+  const refuse = () => ({
+    error:
+      `Not read: type ${TYPED_DATE_FORMS}. ` +
+      "Dates in numbers only (06/01/2025) are not guessed.",
+  });
+  let year;
+  let month;
+  let day = 1;
+  let match;
+  if ((match = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(value))) {
+    [year, month, day] = match.slice(1).map(Number);
+  } else if ((match = /^(\d{1,2}) ([A-Za-z]+\.?) (\d{4})$/.exec(value))) {
+    day = Number(match[1]);
+    month = monthNumber(match[2]);
+    year = Number(match[3]);
+  } else if ((match = /^([A-Za-z]+\.?) (\d{1,2}) (\d{4})$/.exec(value))) {
+    month = monthNumber(match[1]);
+    day = Number(match[2]);
+    year = Number(match[3]);
+  } else if ((match = /^(\d{4})-(\d{1,2})$/.exec(value))) {
+    year = Number(match[1]);
+    month = Number(match[2]);
+  } else if ((match = /^([A-Za-z]+\.?) (\d{4})$/.exec(value))) {
+    month = monthNumber(match[1]);
+    year = Number(match[2]);
+  } else if ((match = /^(\d{4})$/.exec(value))) {
+    year = Number(match[1]);
+    month = 1;
+  } else {
+    return refuse();
+  }
+  if (!month || month > 12 || year < 1) return refuse();
+  const iso = isoOf(year, month, day);
+  if (!isISODate(iso)) {
+    return { error: `There is no day ${day} in ${MONTH_NAMES[month - 1]} ${year}.` };
+  }
+  return { date: iso };
+}
+
+// @function formatLong(iso: string): string
+// "1 June 2025": the echo of a typed date, month in full so it cannot be misread.
+export function formatLong(iso) {
+  if (!isISODate(iso)) return "";
+  const [y, m, d] = iso.split("-").map(Number);
+  return `${d} ${MONTH_NAMES[m - 1]} ${y}`;
+}
+
+// @function shownDay(date: string, spanEnd: string): string
+// The day a list of what is present is headed with. Past the data's end the list is the last
+// state recorded, and the heading says so rather than naming the asked-for day as if known.
+export function shownDay(date, spanEnd) {
+  if (spanEnd && date > spanEnd) return `${formatWhen(spanEnd)}, the last day recorded`;
+  return formatWhen(date);
+}

@@ -1,11 +1,21 @@
 // Leaflet drawing: sites, movement arrows and event symbols (the map and basemap: basemap.js).
 // Sites and arrows go on canvas renderers so hundreds of markers stay smooth; status is carried by
-// the outline's dash pattern and the fill's strength, never by colour alone. Doubt has its own
-// marks that never replace the status dash: low confidence fades the fill and adds a "?" badge;
-// dates uncertain (a day inside a coarse start's or end's period) adds a dotted halo.
+// the outline's dash pattern, never by colour alone. Doubt has its own marks that never replace
+// the status dash and never touch the fill: a paler fill would turn one actor's colour into
+// another's (faded US blue reads as the Syrian government's light blue; docs/colours.md). Low
+// confidence is a white dotted ring inside the actor's ring plus a "?" badge; dates uncertain
+// (a day inside a coarse start's or end's period) is a dotted halo outside.
+//
+// Crowded places (Qamishli's city and airport are 5 km apart, a few pixels at the default zoom):
+// markers closer than their radii are fanned out around their centre with a thin leader line to
+// the true point, rather than grouped under a count, because a handful of sites at one town is the
+// common case and each must stay one click away. Names are placed greedily by priority (the open
+// site, then the busier, then by name) and a name that would overlap is left out until zoomed in.
+// Events at one place are one badge with a count whose popup lists them.
 
 import { h, safeColor } from "./dom.js";
 import { movementCard, siteCard, withEvidence } from "./details.js";
+import { formatWhen } from "./format.js";
 
 const L = window.L;
 // Vendored (static/vendor/supercluster), loaded as a classic script before the modules.
@@ -28,27 +38,62 @@ const HALO_GAP_PX = 4;
 const CASED_ARROWS_MAX = 120;
 // Site names are written on the map from this zoom on; below it they would pile up.
 const SITE_LABEL_ZOOM = 8;
-// Below that, down to this zoom, names are written when no more than FEW_SITES are in view.
+// Below that, down to this zoom, names are written when no more than FEW_SITES are in view
+// (placed by priority, overlaps left out); more would leave a few names scattered among many.
 const FEW_SITES_LABEL_ZOOM = 6;
-const FEW_SITES = 15;
-// Roughly the width of one character of a site label, in pixels, to keep names from overlapping.
-const LABEL_CHAR_PX = 7;
-// Popups never wider than a phone's screen minus room for the zoom buttons.
-const POPUP = {
-  maxWidth: Math.min(340, window.innerWidth - 80),
-  minWidth: Math.min(220, window.innerWidth - 80),
-  maxHeight: 340,
-  // Generous, so a popup opened near an edge pulls its site well inside the map, not onto it.
-  autoPanPadding: [64, 64],
-};
+const FEW_SITES = 30;
+// At most this many names are tried, by priority: placement is quadratic in names, and a view
+// of a world-sized theatre can hold thousands of sites.
+const LABELS_TRIED = 250;
+// Pixels between a marker's edge and its name, and a name's height (the CSS font is 0.78rem).
+const LABEL_GAP_PX = 4;
+const LABEL_HEIGHT_PX = 16;
+// Where no place beside a marker is free, its name may stand up to LABEL_PUSHES steps of this
+// many pixels farther out, with a leader line back to the marker.
+const LABEL_PUSH_PX = 22;
+const LABEL_PUSHES = 6;
+// Pixels kept between the edges of two site markers; markers closer than that are fanned out,
+// enough apart that the leader lines to their true points show between them.
+const FAN_GAP_PX = 12;
+// Events whose badges would fall within this many pixels of each other share one badge.
+const EVENT_MERGE_PX = 12;
+// Touch screens (and phone-sized windows): every tap target is at least this many pixels across
+// (WCAG 2.5.5). Where two targets overlap, a tap goes to the nearer marker, rather than fanning
+// markers 44 px apart, which would push a phone's whole north-east off its true places.
+const TAP_PX = 44;
+const touch = window.matchMedia("(pointer: coarse), (max-width: 760px)");
+
+// Popup sizes from the map's own size, each time one opens: a popup never wider or taller than
+// the map minus the padding autoPan keeps around it, so it is never clipped (a phone's map is
+// 390 px wide and some 450 px tall).
+// @function fitPopup(popup: L.Popup, map: L.Map): L.Popup
+export function fitPopup(popup, map) {
+  const size = map.getSize();
+  const pad = size.x < 600 ? 12 : 48;
+  // maxWidth is the content's: the popup's margins (0.9rem each side) and border come on top,
+  // and the top-left padding is wider, for the zoom buttons.
+  const width = size.x - 2 * pad - 40 - 40;
+  Object.assign(popup.options, {
+    maxWidth: Math.max(160, Math.min(340, width)),
+    minWidth: Math.max(120, Math.min(220, width)),
+    // Room for the popup's margins, close button and tip below the scrolled content.
+    maxHeight: Math.max(120, Math.min(340, size.y - 2 * pad - 70)),
+    autoPan: popup.options.autoPan !== false,
+    autoPanPadding: [pad, pad],
+    // The zoom buttons sit in the top-left corner: keep popups clear of them.
+    autoPanPaddingTopLeft: [pad + 40, pad],
+  });
+  return popup;
+}
 
 // @function siteRadius(forces: number): number
 export function siteRadius(forces) {
   return 7 + 3 * Math.sqrt(Math.max(1, forces));
 }
 
-// @function ringStyle(color, status, doubt?: {low, uncertain}): L.Path options (exported for tests)
-export function ringStyle(color, status, { low = false, uncertain = false } = {}) {
+// @function ringStyle(color, status): L.Path options (exported for tests)
+// A third argument (the ring's doubt) is accepted and changes nothing: see the last comment below.
+export function ringStyle(color, status) {
   const style = {
     color: OUTLINE,
     weight: 2,
@@ -58,14 +103,30 @@ export function ringStyle(color, status, { low = false, uncertain = false } = {}
     dashArray: null,
     lineCap: "round",
   };
-  // Faded, not emptied: the hue must still tell actors apart for colour-blind readers.
-  if (status === "drawdown") Object.assign(style, { dashArray: "6 4", fillOpacity: 0.45 });
+  // A little lighter, never faded far: at 0.75 over the land the lightest pair of actors (US
+  // drawing down, Syrian government active) still differs by ΔE00 ≥ 10 (docs/colours.md).
+  if (status === "drawdown") Object.assign(style, { dashArray: "6 4", fillOpacity: 0.75 });
   if (status === "contested") Object.assign(style, { dashArray: "10 3 2 3", weight: 2.5 });
+  // Colour-free by design: a place an actor has left is grey and hollow whoever it was.
   if (status === "withdrawn") Object.assign(style, { color: "#777777", fillOpacity: 0 });
-  // Doubt fades the ring but keeps its dash: "drawing down, low confidence" stays dashed.
-  if (low) Object.assign(style, { opacity: 0.8, fillOpacity: style.fillOpacity * 0.55 });
-  if (uncertain) style.fillOpacity *= 0.7;
+  // Doubt is drawn by doubtStyle's inner ring, the "?" badge and the halo: never by the fill,
+  // whose colour must stay the actor's, and never by the dash, which is the status's.
   return style;
+}
+
+// @function doubtStyle(radius: number): L.CircleMarker options (exported for tests)
+// The low-confidence mark: a white dotted ring just inside the actor's ring, over its fill.
+export function doubtStyle(radius) {
+  return {
+    radius: Math.max(1.5, radius - 3.5),
+    color: "#ffffff",
+    weight: 1.8,
+    opacity: 1,
+    dashArray: "1.5 3",
+    lineCap: "round",
+    fill: false,
+    interactive: false,
+  };
 }
 
 // A dotted ring just outside a site whose dates are uncertain on the day drawn.
@@ -105,29 +166,259 @@ export function actorRings(deployments) {
   return [...byActor.values()].sort((a, b) => b.count - a.count || a.actor.localeCompare(b.actor));
 }
 
+// One label font for measuring names, so the overlap test uses real widths, not a guess.
+let measureContext = null;
+function textWidth(text, element) {
+  if (!measureContext) {
+    measureContext = document.createElement("canvas").getContext("2d");
+    const family = getComputedStyle(element).fontFamily || "sans-serif";
+    const rem = parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
+    measureContext.font = `650 ${0.78 * rem}px ${family}`;
+  }
+  return Math.ceil(measureContext.measureText(text).width) + 2;
+}
+
+// Where an event badge may go, relative to its marker's centre, in order of preference: below
+// it on the left, below it on the right, then left and right of it; clear of the "?" and "!"
+// badges and off-map tags (above). `out` is the way its touch target grows, away from the marker.
+// Names keep out of the badges actually drawn (SiteLayer.setBadges).
+const BADGE_SLOT_PX = { width: 30, height: 14 };
+function badgeSlots(radius, width) {
+  const { height } = BADGE_SLOT_PX;
+  const low = 0.6 * radius + 2;
+  return [
+    { left: -0.7 * radius - width, top: low, out: L.point(-1, 1) },
+    { left: 0.7 * radius, top: low, out: L.point(1, 1) },
+    { left: -radius - 6 - width, top: -height / 2, out: L.point(-1, 0) },
+    { left: radius + 6, top: -height / 2, out: L.point(1, 0) },
+  ].map((slot) => ({ ...slot, right: slot.left + width, bottom: slot.top + height }));
+}
+
+// A badge's touch target: TAP_PX square, holding the badge at its corner nearest the marker.
+function tapBox(slot) {
+  const grow = (lo, hi, way) => {
+    const extra = Math.max(0, TAP_PX - (hi - lo));
+    if (way < 0) return [lo - extra, hi];
+    if (way > 0) return [lo, hi + extra];
+    return [lo - extra / 2, hi + extra / 2];
+  };
+  const [left, right] = grow(slot.left, slot.right, slot.out.x);
+  const [top, bottom] = grow(slot.top, slot.bottom, slot.out.y);
+  return { left, right, top, bottom };
+}
+
+function discBox(point, radius) {
+  return {
+    left: point.x - radius,
+    right: point.x + radius,
+    top: point.y - radius,
+    bottom: point.y + radius,
+  };
+}
+
+function moveBox(box, by) {
+  return {
+    left: box.left + by.x,
+    right: box.right + by.x,
+    top: box.top + by.y,
+    bottom: box.bottom + by.y,
+  };
+}
+
+// A name on one line, and for a name of several words also on two lines (split at the space
+// nearest its middle), which fits where a long one-line name would not.
+function labelShapes(name, element) {
+  const shapes = [{ lines: [name], width: textWidth(name, element) }];
+  const spaces = [...name.matchAll(/ /g)].map((match) => match.index);
+  if (spaces.length) {
+    const middle = name.length / 2;
+    const cut = spaces.reduce((a, b) => (Math.abs(b - middle) < Math.abs(a - middle) ? b : a));
+    const lines = [name.slice(0, cut), name.slice(cut + 1)];
+    shapes.push({ lines, width: Math.max(...lines.map((line) => textWidth(line, element))) });
+  }
+  return shapes;
+}
+
+// Where a name of this shape may go around a marker at `at`, in order of preference: right,
+// left, below (right of the badge slot), above-right, above-left; then the same pushed out by
+// LABEL_PUSH_PX steps, tied to the marker by a leader line (`away`), where it is crowded.
+function labelBoxes(at, radius, { lines, width }, out = null) {
+  const height = LABEL_HEIGHT_PX * lines.length;
+  const boxes = [];
+  // A fanned marker's names go outward first (a stable sort keeps the usual order among ties).
+  const outward = (box) =>
+    out ? -((box.left + box.right) / 2 - at.x) * out.x - ((box.top + box.bottom) / 2 - at.y) * out.y : 0;
+  for (let away = 0; away <= LABEL_PUSHES; away += 1) {
+    const gap = radius + LABEL_GAP_PX + away * LABEL_PUSH_PX;
+    // Corner places are pushed out diagonally, so their leaders slant clear of close markers.
+    const side = away * LABEL_PUSH_PX;
+    boxes.push(
+      ...[
+        { left: at.x + gap, top: at.y - height / 2 },
+        { left: at.x - gap - width, top: at.y - height / 2 },
+        { left: at.x - 0.7 * radius + side, top: at.y + gap - 1 },
+        {
+          left: at.x + radius - width - side,
+          top: at.y + gap - 1 + (away ? 0 : BADGE_SLOT_PX.height),
+        },
+        { left: at.x + 0.5 * radius + side, top: at.y - gap - height },
+        { left: at.x - 0.5 * radius - width - side, top: at.y - gap - height },
+      ]
+        .map((box) => ({
+          ...box,
+          right: box.left + width,
+          bottom: box.top + height,
+          lines,
+          away,
+        }))
+        .sort((a, b) => Math.sign(outward(a) - outward(b))),
+    );
+  }
+  return boxes;
+}
+
+// A name's box grown to its touch target (the padding marks.css gives it on touch screens).
+function tapTarget(box) {
+  if (!touch.matches) return box;
+  const grow = Math.max(0, (TAP_PX - (box.bottom - box.top)) / 2);
+  return { ...box, top: box.top - grow, bottom: box.bottom + grow };
+}
+
+// A pushed name's leader: from the marker's edge to the nearest point of the name's box.
+function leader(box, at, radius = 0) {
+  const edge = L.point(
+    Math.min(Math.max(at.x, box.left), box.right),
+    Math.min(Math.max(at.y, box.top), box.bottom),
+  );
+  const from = at.add(edge.subtract(at).multiplyBy(radius / Math.max(1, at.distanceTo(edge))));
+  return [from, edge];
+}
+
+// Whether the segment a–b comes within `distance` of point c.
+function nearSegment(a, b, c, distance) {
+  const d = b.subtract(a);
+  const length2 = d.x * d.x + d.y * d.y;
+  const t = length2 ? Math.max(0, Math.min(1, ((c.x - a.x) * d.x + (c.y - a.y) * d.y) / length2)) : 0;
+  return a.add(d.multiplyBy(t)).distanceTo(c) < distance;
+}
+
+// Whether the segment a–b passes through the inside of a box (Liang–Barsky clipping); a segment
+// that only touches its edge, as a leader touches its own name, does not count.
+function crosses(a, b, box) {
+  const d = b.subtract(a);
+  let t0 = 0;
+  let t1 = 1;
+  const sides = [
+    [-d.x, a.x - box.left],
+    [d.x, box.right - a.x],
+    [-d.y, a.y - box.top],
+    [d.y, box.bottom - a.y],
+  ];
+  for (const [p, q] of sides) {
+    if (p === 0) {
+      if (q <= 0) return false;
+      continue;
+    }
+    const t = q / p;
+    if (p < 0) t0 = Math.max(t0, t);
+    else t1 = Math.min(t1, t);
+    if (t0 >= t1) return false;
+  }
+  return t1 - t0 > 1e-6;
+}
+
+const overlaps = (a, b) =>
+  a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+
+function forcesAt(site) {
+  return new Set(site.deployments.map((d) => d.force)).size;
+}
+
+// @function fanOut(items: Array<{point: L.Point, radius}>): Array<L.Point>
+// Where to draw each marker so none overlaps another (exported for tests). Markers whose discs
+// come within FAN_GAP_PX are grouped; each group is laid on a circle around its centre, in the
+// order of their true bearings from it, just wide enough that neighbours clear each other. A
+// lone marker stays at its true point.
+export function fanOut(items) {
+  const need = (a, b) => a.radius + b.radius + FAN_GAP_PX;
+  const parent = items.map((_, n) => n);
+  const root = (n) => (parent[n] === n ? n : (parent[n] = root(parent[n])));
+  for (let i = 0; i < items.length; i += 1) {
+    for (let j = i + 1; j < items.length; j += 1) {
+      if (items[i].point.distanceTo(items[j].point) < need(items[i], items[j])) {
+        parent[root(i)] = root(j);
+      }
+    }
+  }
+  const groups = new Map();
+  items.forEach((_, n) => {
+    const r = root(n);
+    if (!groups.has(r)) groups.set(r, []);
+    groups.get(r).push(n);
+  });
+  const shown = items.map((item) => item.point);
+  for (const members of groups.values()) {
+    if (members.length < 2) continue;
+    const centre = members
+      .reduce((sum, n) => sum.add(items[n].point), L.point(0, 0))
+      .divideBy(members.length);
+    const bearing = (n) => {
+      const d = items[n].point.subtract(centre);
+      // Sites at the very same point have no bearing: they go round the clock in list order.
+      return d.x * d.x + d.y * d.y < 0.01 ? -Math.PI / 2 + n * 1e-6 : Math.atan2(d.y, d.x);
+    };
+    members.sort((a, b) => bearing(a) - bearing(b));
+    const k = members.length;
+    const chord = 2 * Math.sin(Math.PI / k);
+    let radius = 0;
+    members.forEach((n, index) => {
+      const next = members[(index + 1) % k];
+      radius = Math.max(radius, need(items[n], items[next]) / chord);
+    });
+    const start = bearing(members[0]);
+    members.forEach((n, index) => {
+      const angle = start + (2 * Math.PI * index) / k;
+      shown[n] = centre.add(L.point(Math.cos(angle), Math.sin(angle)).multiplyBy(radius));
+    });
+  }
+  return shown;
+}
+
 // @class SiteLayer
 // Draws one marker per site (concentric rings when several actors share it) and owns its popup.
 export class SiteLayer {
   // load(site): Promise of the site with whole deployments (notes, sources), for its card.
   constructor(map, { onOpen, onClose, load = (site) => Promise.resolve(site) } = {}) {
     this._map = map;
+    this._hits = L.layerGroup().addTo(map);
+    this._leaders = L.layerGroup().addTo(map);
     this._group = L.layerGroup().addTo(map);
     this._marks = L.layerGroup().addTo(map);
     this._clusters = L.layerGroup().addTo(map);
     this._labels = L.layerGroup().addTo(map);
     this._sites = new Map();
     this._drawn = [];
+    // Where each drawn site's marker is (its true point unless fanned out), and its radius.
+    this._shown = new Map();
+    this._shownByPoint = new Map();
+    // Event badges on the map, as {latlng, radius} of the marker each hangs off.
+    this._badges = [];
     this._index = null;
     this._places = null;
     this._clustering = false;
-    map.on("zoomend moveend", () => {
+    // Fanning is in pixels, so a zoom redraws the markers; a pan only moves names in or out.
+    map.on("zoomend", () => {
+      this._drawView();
+      this._drawLabels();
+    });
+    map.on("moveend", () => {
       if (this._clustering) this._drawView();
       this._drawLabels();
     });
     this._load = load;
     this._onOpen = onOpen;
     this._onClose = onClose;
-    this._popup = L.popup(POPUP);
+    this._popup = L.popup();
     this._openSlug = null;
     map.on("popupclose", (e) => {
       if (e.popup !== this._popup) return;
@@ -169,6 +460,31 @@ export class SiteLayer {
     return this;
   }
 
+  // @method shownAt(latlng: L.LatLng): {latlng, radius}
+  // Where the marker of the site at this true point is drawn, and its radius (0 if none is):
+  // arrows, tags and event badges hang off the marker a reader sees, not the hidden true point.
+  shownAt(latlng) {
+    return this._shownByPoint.get(pointKey(latlng)) || { latlng: L.latLng(latlng), radius: 0 };
+  }
+
+  // @method setBadges(boxes: Array<{left, right, top, bottom}>): this
+  // Where event badges are drawn (EventLayer), in layer pixels: names are placed again to keep
+  // clear of them.
+  setBadges(boxes) {
+    this._badges = boxes;
+    this._drawLabels();
+    return this;
+  }
+
+  // @method discs(): Array<{point: L.Point, radius}>
+  // The drawn markers in layer pixels, for badges to keep off.
+  discs() {
+    return this._drawn.map((site) => {
+      const { latlng, radius } = this._shown.get(site.slug);
+      return { point: this._map.latLngToLayerPoint(latlng), radius };
+    });
+  }
+
   // The places under a cluster, asked of the index once per cluster.
   _placesIn(clusterId) {
     let slugs = this._leaves.get(clusterId);
@@ -181,6 +497,8 @@ export class SiteLayer {
 
   // Every site one by one, or (when clustering) the clusters and lone sites of the current view.
   _drawView() {
+    this._hits.clearLayers();
+    this._leaders.clearLayers();
     this._group.clearLayers();
     this._marks.clearLayers();
     this._clusters.clearLayers();
@@ -212,26 +530,87 @@ export class SiteLayer {
       const open = this._openSlug && this._sites.get(this._openSlug);
       if (open && !this._drawn.includes(open)) this._drawn.push(open);
     }
+    this._layOut();
+    // Touch: an invisible disc beneath each marker makes its tap target TAP_PX across; all of
+    // them are drawn before any ring, so a ring is always on top of a neighbour's target.
+    if (touch.matches) {
+      for (const site of this._drawn) {
+        const hit = L.circleMarker(this._shown.get(site.slug).latlng, {
+          radius: TAP_PX / 2,
+          stroke: false,
+          fill: true,
+          fillOpacity: 0,
+        });
+        hit.on("click", (e) => this._openNearest(e.containerPoint));
+        hit.addTo(this._hits);
+      }
+    }
     for (const site of this._drawn) this._drawSite(site);
+    // A zoom moves fanned markers: the open popup follows its marker.
+    if (this._openSlug && this._shown.has(this._openSlug) && this._map.hasLayer(this._popup)) {
+      this._popup.setLatLng(this._shown.get(this._openSlug).latlng);
+    }
+  }
+
+  // Where each drawn site goes on the screen at this zoom (fanOut), kept for labels and badges.
+  _layOut() {
+    const map = this._map;
+    const items = this._drawn.map((site) => ({
+      point: map.latLngToLayerPoint(site.latlng),
+      radius: siteRadius(forcesAt(site)),
+    }));
+    const shown = fanOut(items);
+    this._shown = new Map();
+    this._shownByPoint = new Map();
+    this._drawn.forEach((site, n) => {
+      const moved = !shown[n].equals(items[n].point);
+      const away = shown[n].subtract(items[n].point);
+      const place = {
+        latlng: moved ? map.layerPointToLatLng(shown[n]) : L.latLng(site.latlng),
+        radius: items[n].radius,
+        moved,
+        // The way a fanned marker was pushed: its name goes on that side, away from the rest.
+        out: moved ? away.divideBy(Math.max(1e-6, away.distanceTo(L.point(0, 0)))) : null,
+      };
+      this._shown.set(site.slug, place);
+      // Several sites at one true point: the first (the list is busiest first) carries the rest.
+      if (!this._shownByPoint.has(pointKey(site.latlng))) {
+        this._shownByPoint.set(pointKey(site.latlng), place);
+      }
+    });
   }
 
   _drawSite(site) {
     const rings = actorRings(site.deployments);
-    const forces = new Set(site.deployments.map((d) => d.force)).size;
-    const outer = siteRadius(forces);
+    const { latlng, radius: outer, moved } = this._shown.get(site.slug);
+    const open = () => this.open(site.slug);
+    if (moved) {
+      // A thin leader from the fanned marker back to the true point, marked by a dot.
+      L.polyline([site.latlng, latlng], {
+        color: OUTLINE,
+        weight: 1.2,
+        opacity: 0.75,
+        interactive: false,
+      }).addTo(this._leaders);
+      L.circleMarker(site.latlng, {
+        radius: 2.5,
+        stroke: false,
+        fillColor: OUTLINE,
+        fillOpacity: 1,
+        interactive: false,
+      }).addTo(this._leaders);
+    }
     rings.forEach((ring, index) => {
       const radius = Math.max(3.5, (outer * (rings.length - index)) / rings.length);
-      const marker = L.circleMarker(site.latlng, {
-        radius,
-        ...ringStyle(ring.color, ring.status, ring),
-      });
-      marker.on("click", () => this.open(site.slug));
+      const marker = L.circleMarker(latlng, { radius, ...ringStyle(ring.color, ring.status) });
+      marker.on("click", open);
       marker.addTo(this._group);
+      if (ring.low && ring.status !== "withdrawn") {
+        L.circleMarker(latlng, doubtStyle(radius)).addTo(this._group);
+      }
     });
     if (rings.some((ring) => ring.uncertain)) {
-      L.circleMarker(site.latlng, { radius: outer + HALO_GAP_PX, ...haloStyle() }).addTo(
-        this._marks,
-      );
+      L.circleMarker(latlng, { radius: outer + HALO_GAP_PX, ...haloStyle() }).addTo(this._marks);
     }
     if (rings.some((ring) => ring.low)) {
       const icon = L.divIcon({
@@ -240,7 +619,7 @@ export class SiteLayer {
         iconSize: [14, 14],
         iconAnchor: [-outer * 0.55, outer * 0.55 + 12],
       });
-      L.marker(site.latlng, { icon, pane: "labels", interactive: false, keyboard: false }).addTo(
+      L.marker(latlng, { icon, pane: "labels", interactive: false, keyboard: false }).addTo(
         this._marks,
       );
     }
@@ -252,7 +631,7 @@ export class SiteLayer {
         iconSize: [14, 14],
         iconAnchor: [outer * 0.55 + 14, outer * 0.55 + 12],
       });
-      L.marker(site.latlng, { icon, pane: "labels", interactive: false, keyboard: false }).addTo(
+      L.marker(latlng, { icon, pane: "labels", interactive: false, keyboard: false }).addTo(
         this._marks,
       );
     }
@@ -305,6 +684,21 @@ export class SiteLayer {
     marker.addTo(this._clusters);
   }
 
+  // A tap in the overlap of two tap targets opens the marker whose centre is nearer.
+  _openNearest(point) {
+    let best = null;
+    let bestDistance = Infinity;
+    for (const site of this._drawn) {
+      const at = this._map.latLngToContainerPoint(this._shown.get(site.slug).latlng);
+      const distance = at.distanceTo(point);
+      if (distance < bestDistance) {
+        best = site;
+        bestDistance = distance;
+      }
+    }
+    if (best) this.open(best.slug);
+  }
+
   // @method show(slug: string|null, options?: {pan: boolean}): this
   // Open the popup of this site if it is drawn, else close the popup.
   show(slug, { pan = true } = {}) {
@@ -320,46 +714,129 @@ export class SiteLayer {
     return this;
   }
 
-  // Names from SITE_LABEL_ZOOM on; below it only when few sites are in view, biggest first, and
-  // skipping a name whose box would overlap one already written (an estimate from its length).
+  // Names from SITE_LABEL_ZOOM on; below it only when few sites are in view. Placed greedily in
+  // priority order (the open site, then more forces, then more actors, then by name), to the
+  // right of the marker or else below it; a name that would cover another name or a marker is
+  // left out, and comes back on zooming in. Names are buttons: a click or Enter opens the site.
   _drawLabels() {
     this._labels.clearLayers();
     const map = this._map;
     const zoom = map.getZoom();
     if (zoom < FEW_SITES_LABEL_ZOOM) return;
     const bounds = map.getBounds();
-    const inView = this._drawn.filter((site) => bounds.contains(site.latlng));
-    const close = zoom < SITE_LABEL_ZOOM;
-    if (close && inView.length > FEW_SITES) return;
-    const forcesAt = (site) => new Set(site.deployments.map((d) => d.force)).size;
-    inView.sort((a, b) => forcesAt(b) - forcesAt(a) || a.name.localeCompare(b.name));
-    const taken = [];
-    for (const site of inView) {
-      const radius = siteRadius(forcesAt(site));
-      const at = map.latLngToContainerPoint(site.latlng);
-      const box = {
-        left: at.x + radius + 4,
-        top: at.y - 9,
-        right: at.x + radius + 4 + site.name.length * LABEL_CHAR_PX,
-        bottom: at.y + 9,
-      };
-      const overlaps = (other) =>
-        box.left < other.right &&
-        other.left < box.right &&
-        box.top < other.bottom &&
-        other.top < box.bottom;
-      if (close && taken.some(overlaps)) continue;
-      taken.push(box);
-      const icon = L.divIcon({
-        className: "site-label",
-        html: h("span", {}, site.name),
-        iconSize: null,
-        iconAnchor: [-radius - 4, 8],
-      });
-      L.marker(site.latlng, { icon, pane: "labels", interactive: false, keyboard: false }).addTo(
-        this._labels,
+    const inView = this._drawn.filter((site) =>
+      bounds.contains(this._shown.get(site.slug)?.latlng || site.latlng),
+    );
+    if (zoom < SITE_LABEL_ZOOM && inView.length > FEW_SITES) return;
+    const actorsAt = (site) => new Set(site.deployments.map((d) => d.actor)).size;
+    const rank = (site) => (site.slug === this._openSlug ? 0 : 1);
+    inView.sort(
+      (a, b) =>
+        rank(a) - rank(b) ||
+        forcesAt(b) - forcesAt(a) ||
+        actorsAt(b) - actorsAt(a) ||
+        a.name.localeCompare(b.name),
+    );
+    inView.length = Math.min(inView.length, LABELS_TRIED);
+    const points = new Map(
+      inView.map((site) => [
+        site.slug,
+        map.latLngToContainerPoint(this._shown.get(site.slug).latlng),
+      ]),
+    );
+    // Every marker and event-badge slot is an obstacle too: a name never covers another site
+    // or a badge.
+    const shift = (box, at) => ({
+      left: at.x + box.left,
+      right: at.x + box.right,
+      top: at.y + box.top,
+      bottom: at.y + box.bottom,
+    });
+    const discs = inView.map((site) => {
+      const at = points.get(site.slug);
+      const r = this._shown.get(site.slug).radius;
+      const box = shift({ left: -r, right: r, top: -r, bottom: r }, at);
+      return { slug: site.slug, box, centre: at, radius: r };
+    });
+    const origin = map.layerPointToContainerPoint(L.point(0, 0));
+    const taken = this._badges.map((box) => moveBox(box, origin));
+    const container = map.getContainer();
+    const size = map.getSize();
+    // One pass in priority order: a busier site's name, pushed out if need be, comes before a
+    // quieter site's name beside its marker.
+    const placed = new Map();
+    // Leader lines already drawn: a name may not lie across one, nor a leader cross a name or
+    // another marker, or the line would seem to tie a name to the wrong site.
+    const leaders = [];
+    const names = [];
+    const clear = (site, at, candidate) => {
+      if (candidate.left < 0 || candidate.right > size.x) return false;
+      if (candidate.top < 0 || candidate.bottom > size.y) return false;
+      if (taken.some((other) => overlaps(tapTarget(candidate), other))) return false;
+      const others = discs.filter((disc) => disc.slug !== site.slug).map((disc) => disc.box);
+      if (others.some((box) => overlaps(candidate, box))) return false;
+      if (leaders.some(([a, b]) => crosses(a, b, candidate))) return false;
+      if (!candidate.away) return true;
+      // A leader may pass an event badge; it may not cross another name or marker.
+      const [a, b] = leader(candidate, at);
+      if (names.some((box) => crosses(a, b, box))) return false;
+      return !discs.some(
+        (disc) => disc.slug !== site.slug && nearSegment(a, b, disc.centre, disc.radius + 2),
       );
+    };
+    for (const site of inView) {
+      const at = points.get(site.slug);
+      const { radius, out } = this._shown.get(site.slug);
+      const candidates = labelShapes(site.name, container).flatMap((shape) =>
+        labelBoxes(at, radius, shape, out),
+      );
+      // Beside the marker on one line or two, else pushed out, nearest first.
+      candidates.sort((a, b) => a.away - b.away);
+      const box = candidates.find((candidate) => clear(site, at, candidate));
+      if (!box) continue;
+      // On touch screens a name's target is TAP_PX tall (marks.css pads it): targets, not
+      // just the words, must not overlap, or a tap on one name would open its neighbour.
+      taken.push(tapTarget(box));
+      names.push(box);
+      if (box.away) leaders.push(leader(box, at, radius));
+      placed.set(site.slug, box);
     }
+    for (const [slug, box] of placed) this._drawLabel(this._sites.get(slug), box, points.get(slug));
+  }
+
+  _drawLabel(site, box, at) {
+    const map = this._map;
+    const { latlng, radius } = this._shown.get(site.slug);
+    if (box.away) {
+      const [from, edge] = leader(box, at, radius);
+      L.polyline([map.containerPointToLatLng(from), map.containerPointToLatLng(edge)], {
+        color: "#555555",
+        weight: 1,
+        opacity: 0.9,
+        interactive: false,
+      }).addTo(this._labels);
+    }
+    const lines = box.lines.flatMap((line, n) => (n ? [h("br"), line] : [line]));
+    const icon = L.divIcon({
+      className: `site-label site-label-${box.lines.length}`,
+      html: h("span", { dataset: { site: site.slug } }, lines),
+      iconSize: null,
+      iconAnchor: [at.x - box.left, at.y - box.top],
+    });
+    const label = L.marker(latlng, {
+      icon,
+      pane: "labels",
+      keyboard: true,
+      // Names are only drawn in view; Leaflet's pan on focus would move the map between a
+      // click's press and release (and so redraw the name under it, losing the click).
+      autoPanOnFocus: false,
+      title: `${site.name}: open its details`,
+    });
+    label.on("click", () => this.open(site.slug));
+    label.on("keypress", (e) => {
+      if (e.originalEvent.key === "Enter" || e.originalEvent.key === " ") this.open(site.slug);
+    });
+    label.addTo(this._labels);
   }
 
   has(slug) {
@@ -374,18 +851,27 @@ export class SiteLayer {
   open(slug, { pan = true } = {}) {
     const site = this._sites.get(slug);
     if (!site) return this;
+    const relabel = this._openSlug !== slug;
     this._openSlug = slug;
+    fitPopup(this._popup, this._map);
     this._popup.options.autoPan = pan;
     const full = this._load(site);
     const card = withEvidence(siteCard(site), full, siteCard, () => {
       if (this._openSlug === slug) this._popup.update();
     });
-    this._popup.setLatLng(site.latlng).setContent(card);
+    const at = this._shown.get(slug)?.latlng || site.latlng;
+    this._popup.setLatLng(at).setContent(card);
     if (!this._map.hasLayer(this._popup)) this._popup.openOn(this._map);
     else this._popup.update();
+    // The open site's name goes first, so it is written even where names are crowded.
+    if (relabel) this._drawLabels();
     if (this._onOpen) this._onOpen(site, full);
     return this;
   }
+}
+
+function pointKey(latlng) {
+  return `${latlng.lat.toFixed(6)},${latlng.lng.toFixed(6)}`;
 }
 
 function arrowParts(map, from, to) {
@@ -412,13 +898,16 @@ function arrowParts(map, from, to) {
 // Arrows from origin to destination; heads are computed in pixels, so they are redrawn on zoom.
 export class MovementLayer {
   // load(movement properties): Promise of the whole movement (description, sources).
-  constructor(map, { load = (m) => Promise.resolve(m) } = {}) {
+  // sites: the SiteLayer, so arrows and tags meet the marker a reader sees (SiteLayer.shownAt)
+  // where a crowded place is fanned out.
+  constructor(map, { load = (m) => Promise.resolve(m), sites = null } = {}) {
     this._map = map;
     this._load = load;
+    this._placeOf = sites ? (latlng) => sites.shownAt(latlng) : defaultPlace;
     this._renderer = L.canvas({ pane: "movements" });
     this._group = L.layerGroup().addTo(map);
     this._items = [];
-    this._popup = L.popup(POPUP);
+    this._popup = L.popup();
     map.on("zoomend", () => this._redraw());
   }
 
@@ -436,6 +925,7 @@ export class MovementLayer {
       movementCard,
       () => this._popup.update(),
     );
+    fitPopup(this._popup, this._map);
     this._popup.setLatLng(latlng).setContent(card).openOn(this._map);
   }
 
@@ -450,15 +940,17 @@ export class MovementLayer {
       const color = safeColor(m.color);
       const dash = m.confidence === "low" ? "2 6" : null;
       if (geometry.type === "Point") {
-        // Off-map destination: a tag at the origin naming where it went, since no arrow can point there.
-        const at = L.latLng(geometry.coordinates[1], geometry.coordinates[0]);
+        // Off-map destination: a tag at the origin naming where it went, since no arrow can point
+        // there. It hangs above the marker (marks.css centres it), clear of the name on the right.
+        const place = this._placeOf(L.latLng(geometry.coordinates[1], geometry.coordinates[0]));
+        const at = place.latlng;
         const tag = h("span", {}, `→ ${m.to_name || "off the map"}`);
         tag.style.borderColor = color;
         const icon = L.divIcon({
           className: "offmap-tag",
           html: tag,
           iconSize: null,
-          iconAnchor: [-14, 28],
+          iconAnchor: [0, Math.max(place.radius, 6) + 5],
         });
         const marker = L.marker(at, {
           icon,
@@ -470,9 +962,11 @@ export class MovementLayer {
         continue;
       }
       const [[lon1, lat1], [lon2, lat2]] = geometry.coordinates;
-      const parts = arrowParts(this._map, L.latLng(lat1, lon1), L.latLng(lat2, lon2));
+      const from = this._placeOf(L.latLng(lat1, lon1)).latlng;
+      const to = this._placeOf(L.latLng(lat2, lon2)).latlng;
+      const parts = arrowParts(this._map, from, to);
       if (!parts) continue;
-      const middle = L.latLng((lat1 + lat2) / 2, (lon1 + lon2) / 2);
+      const middle = L.latLng((from.lat + to.lat) / 2, (from.lng + to.lng) / 2);
       const layers = [
         cased
           ? L.polyline(parts.line, {
@@ -502,66 +996,226 @@ export class MovementLayer {
 }
 
 // @class EventLayer
-// Small diamonds (DOM markers, so they take keyboard focus) offset up-left of the site they mark.
+// Event badges: DOM markers (so they take keyboard focus) to the left of the site they mark. The
+// events at one place, or within EVENT_MERGE_PX of it on the screen, are one badge with a count,
+// whose popup lists them; each entry opens that event's card in the same popup.
 export class EventLayer {
-  constructor(map, { card }) {
+  // card(event properties): the event's card. sites: the SiteLayer whose markers badges hang
+  // off (shownAt) and whose names keep clear of them (setBadges).
+  constructor(map, { card, sites = null }) {
     this._map = map;
     this._card = card;
+    this._sites = sites;
+    this._placeOf = sites ? (latlng) => sites.shownAt(latlng) : defaultPlace;
     this._group = L.layerGroup().addTo(map);
-    this._markers = new Map();
+    this._popup = L.popup();
+    this._features = [];
+    // slug -> its badge's {marker, events}; badge key -> the same, to keep unchanged badges.
+    this._bySlug = new Map();
+    this._badges = new Map();
+    map.on("zoomend", () => this.draw(this._features));
   }
 
-  // Markers of events still in the window are kept as they are: a step that moves the window by
-  // a week adds and removes a few, rather than rebuilding a hundred in the page.
+  // @method draw(features: Array<GeoJSON Feature>): this
+  // A badge whose events and look are unchanged is kept as it is: a step that moves the window
+  // by a week adds and removes a few, rather than rebuilding a hundred in the page.
   draw(features) {
-    const kept = new Map();
-    const perPlace = new Map();
+    this._features = features;
+    const map = this._map;
+    const places = [];
     for (const feature of features) {
       if (!feature.geometry || feature.geometry.type !== "Point") continue;
       const [lon, lat] = feature.geometry.coordinates;
-      const key = `${lat},${lon}`;
-      const index = perPlace.get(key) || 0;
-      perPlace.set(key, index + 1);
-      const e = feature.properties;
-      const same = this._markers.get(e.slug);
-      const look = `${index}|${e.confidence}|${e.title}`;
-      if (same && same.options.look === look && !kept.has(e.slug)) {
-        kept.set(e.slug, same);
-        continue;
+      const place = this._placeOf(L.latLng(lat, lon));
+      const point = map.latLngToLayerPoint(place.latlng);
+      let group = places.find((other) => other.point.distanceTo(point) <= EVENT_MERGE_PX);
+      if (!group) {
+        group = { point, place, events: [] };
+        places.push(group);
       }
-      const icon = L.divIcon({
-        className: `event-mark${e.confidence === "low" ? " event-low" : ""}`,
-        html: h("span"),
-        iconSize: [12, 12],
-        iconAnchor: [20 + index * 13, 20],
-      });
-      const marker = L.marker([lat, lon], {
-        icon,
-        title: `Event: ${e.title}`,
-        alt: e.title,
-        riseOnHover: true,
-        look,
-      });
-      marker.bindPopup(() => this._card(e), POPUP);
-      marker.addTo(this._group);
-      kept.set(e.slug, marker);
+      group.events.push(feature.properties);
     }
-    for (const [slug, marker] of this._markers) {
-      if (kept.get(slug) !== marker) this._group.removeLayer(marker);
+    // Each badge takes the first slot round its marker whose target covers no marker and no
+    // badge already placed, so on a phone a 44 px target never swallows a neighbour's marker.
+    // Where none is free, it takes one that at least leaves every marker's middle uncovered.
+    const discs = this._sites ? this._sites.discs() : [];
+    const blocked = discs.map((d) => discBox(d.point, d.radius));
+    const cores = discs.map((d) => discBox(d.point, d.radius / 2));
+    for (const group of places) {
+      const width = group.events.length > 1 ? BADGE_SLOT_PX.width : 14;
+      const slots = badgeSlots(Math.max(group.place.radius, 5), width);
+      const target = (slot) => moveBox(touch.matches ? tapBox(slot) : slot, group.point);
+      const free = (slot) => !blocked.some((box) => overlaps(target(slot), box));
+      const spares = (slot) => !cores.some((box) => overlaps(target(slot), box));
+      group.slot = slots.find(free) || slots.find(spares) || slots[0];
+      group.width = width;
+      blocked.push(target(group.slot));
     }
-    this._markers = kept;
+    const kept = new Map();
+    this._bySlug = new Map();
+    for (const group of places) {
+      const key = group.events
+        .map((e) => `${e.slug}|${e.confidence}|${e.title}`)
+        .concat(`${group.point.x},${group.point.y},${group.slot.left},${group.slot.top}`)
+        .join("\n");
+      let badge = this._badges.get(key);
+      if (!badge || kept.has(key)) {
+        badge = { marker: this._badge(group), events: group.events };
+        badge.marker.addTo(this._group);
+      }
+      kept.set(key, badge);
+      for (const e of group.events) this._bySlug.set(e.slug, badge);
+    }
+    for (const [key, badge] of this._badges) {
+      if (kept.get(key) !== badge) this._group.removeLayer(badge.marker);
+    }
+    this._badges = kept;
+    this._sites?.setBadges(
+      places.map((group) =>
+        moveBox(touch.matches ? tapBox(group.slot) : group.slot, group.point),
+      ),
+    );
     return this;
   }
 
+  _badge({ place, events, slot }) {
+    const count = events.length;
+    const low = events.every((e) => e.confidence === "low");
+    const tap = touch.matches;
+    // The badge: a diamond, and the count beside it when there are several, in its slot. On
+    // touch screens the icon is the 44 px target, the badge drawn at its corner by the marker.
+    const box = tap ? tapBox(slot) : slot;
+    const size = [box.right - box.left, box.bottom - box.top];
+    const height = BADGE_SLOT_PX.height;
+    // Badge centre relative to the marker's centre.
+    const centre = L.point((slot.left + slot.right) / 2, (slot.top + slot.bottom) / 2);
+    const icon = L.divIcon({
+      // In a touch target, the badge sits at the side nearest the marker (marks.css).
+      className: [
+        "event-mark",
+        low ? "event-low" : "",
+        tap ? `event-tap event-tap-x${Math.sign(slot.out.x)} event-tap-y${Math.sign(slot.out.y)}` : "",
+      ].join(" "),
+      html: h(
+        "span",
+        { class: "event-badge", dataset: { events: events.map((e) => e.slug).join(" ") } },
+        h("span", { class: "event-diamond" }),
+        count > 1 ? h("span", { class: "event-count" }, String(count)) : null,
+      ),
+      iconSize: size,
+      iconAnchor: [-box.left, -box.top],
+    });
+    const title =
+      count > 1 ? `${count} events here: list them` : `Event: ${events[0].title}`;
+    // The popup's tip points at the badge (a popup's default offset is 7 px down).
+    const tip = L.point(centre.x, centre.y - height / 2 + 7);
+    const marker = L.marker(place.latlng, {
+      icon,
+      title,
+      alt: title,
+      riseOnHover: true,
+      autoPanOnFocus: false,
+      tip,
+    });
+    // Named by what it is, not by its visible count alone ("3").
+    marker.on("add", () => marker.getElement()?.setAttribute("aria-label", title));
+    const open = () => this._open(marker, events, count > 1 ? null : events[0]);
+    marker.on("click", open);
+    return marker;
+  }
+
+  // One event's card, or (event null) the list of the badge's events.
+  _open(marker, events, event) {
+    const content =
+      event === null
+        ? h(
+            "div",
+            { class: "card event-group" },
+            h("h3", { class: "card-title" }, `${events.length} events here`),
+            h(
+              "ul",
+              { class: "event-group-list" },
+              events.map((e) =>
+                h(
+                  "li",
+                  {},
+                  h(
+                    "button",
+                    {
+                      type: "button",
+                      class: "event-group-entry",
+                      dataset: { event: e.slug },
+                      onclick: (click) => this._swap(click, marker, events, e),
+                    },
+                    h("span", { class: "entry-title" }, e.title),
+                    h("span", { class: "muted" }, formatWhen(e.date, e.date_precision)),
+                  ),
+                ),
+              ),
+            ),
+          )
+        : h(
+            "div",
+            { class: "event-one" },
+            events.length > 1
+              ? h(
+                  "button",
+                  {
+                    type: "button",
+                    class: "event-group-back",
+                    onclick: (click) => this._swap(click, marker, events, null),
+                  },
+                  `← All ${events.length} events here`,
+                )
+              : null,
+            this._card(event),
+          );
+    fitPopup(this._popup, this._map);
+    this._popup.setLatLng(marker.getLatLng()).setContent(content);
+    // A card grows when its sources arrive: the popup then measures itself again (scrolling past
+    // maxHeight) and pans to stay inside the map.
+    this._watcher?.disconnect();
+    this._watcher = new ResizeObserver(() =>
+      requestAnimationFrame(() => {
+        if (this._popup.getContent() === content && this._map.hasLayer(this._popup)) {
+          this._popup.update();
+        }
+      }),
+    );
+    this._watcher.observe(content);
+    // Open above the badge, not on the site's marker beside it.
+    this._popup.options.offset = marker.options.tip;
+    if (!this._map.hasLayer(this._popup)) this._popup.openOn(this._map);
+    else this._popup.update();
+  }
+
+  // A button in the popup replaces the popup's content: the click must stop here, or the map,
+  // no longer finding the (removed) button inside a popup, takes it for a click on the map and
+  // closes the popup.
+  _swap(click, marker, events, event) {
+    click.stopPropagation();
+    this._open(marker, events, event);
+    this._popup.getElement()?.querySelector("button")?.focus();
+  }
+
+  // @method open(slug: string): this
+  // That event's card, in its badge's popup.
   open(slug) {
-    this._markers.get(slug)?.openPopup();
+    const badge = this._bySlug.get(slug);
+    const event = badge?.events.find((e) => e.slug === slug);
+    if (event) this._open(badge.marker, badge.events, event);
+    return this;
   }
 
   has(slug) {
-    return this._markers.has(slug);
+    return this._bySlug.has(slug);
   }
 
   latLng(slug) {
-    return this._markers.get(slug)?.getLatLng();
+    return this._bySlug.get(slug)?.marker.getLatLng();
   }
+}
+
+function defaultPlace(latlng) {
+  return { latlng, radius: 0 };
 }

@@ -29,17 +29,21 @@ import { ActorFilter } from "./filter.js";
 import {
   STATUS_TEXT,
   addDays,
+  addMonths,
+  shownDay,
   formatWhen,
   label,
   periodEnd,
   windowStart,
 } from "./format.js";
-import { Histogram } from "./histogram.js";
+import { ChangeMarks } from "./changes.js";
+import { Histogram, fittingMonths } from "./histogram.js";
 import { createMap, drawBasemap } from "./basemap.js";
 import { EventLayer, MovementLayer, SiteLayer } from "./layers.js";
+import { savePngButton } from "./save-png.js";
 import { shareButton } from "./share.js";
 import { onStateChange, readState, tableHref, writeState } from "./state.js";
-import { TimeControl } from "./time-control.js";
+import { TimeControl, visibleRange } from "./time-control.js";
 import { YearIndex, yearOf } from "./year-index.js";
 
 const L = window.L;
@@ -120,20 +124,48 @@ const sites = new SiteLayer(map, {
     if (drawn && !followingHistory) writeState({ site: null });
   },
 });
-const movements = new MovementLayer(map, { load: loadMovement });
+// Arrows, tags and event badges hang off the markers as drawn (fanned out where crowded).
+const movements = new MovementLayer(map, { load: loadMovement, sites });
+// What changed since the last drawing (or the compare date): a site still drawn opens; one that
+// emptied is panned to, where its ghost is marked.
+const changes = new ChangeMarks(map, {
+  select: (slug, latlng) => {
+    if (sites.has(slug)) selectSite(slug);
+    else if (latlng) goTo(latlng, () => {});
+  },
+  placeOf: (latlng) => sites.shownAt(latlng),
+});
 const events = new EventLayer(map, {
   card: (e) => withEvidence(fullEventCard(e), loadEvent(e), fullEventCard),
+  sites,
 });
 const time = new TimeControl(app.querySelector(".time-control"), {
   spanStart: config.spanStart,
   spanEnd: config.spanEnd,
   onChange: (date, { push }) => writeState({ date }, { push }),
+  onRange: ({ from, to, date }) => writeState({ from, to, date }, { push: true }),
 });
 const histogram = new Histogram($("histogram"), {
   spanStart: config.spanStart,
   spanEnd: config.spanEnd,
   onPick: (date) => writeState({ date }, { push: true }),
+  onBrush: (from, to) => time.setRangeFromUser(from, to),
 });
+// The timeline's default range: from where the data is dense (the server's dense start) to the
+// last day, cut to the months the histogram can draw at a tappable width on this screen.
+const lastMonth = `${config.spanEnd.slice(0, 7)}-01`;
+const fitFrom = addMonths(lastMonth, 1 - fittingMonths($("histogram")));
+const timelineSpan = {
+  start: config.spanStart,
+  end: config.spanEnd,
+  denseFrom: config.denseStart > fitFrom ? config.denseStart : fitFrom,
+};
+// Slider and histogram always share one range: the URL's, widened to hold the date shown.
+function showDate(state, date, from) {
+  const range = visibleRange(state, date, timelineSpan);
+  time.setRange(range.from, range.to).render(date);
+  histogram.setRange(range.from, range.to).setDate(date, from);
+}
 let filter = null;
 
 // ---- the drawer (narrow screens): the panel slides over the map
@@ -215,7 +247,7 @@ function forceText(d) {
 }
 
 function renderSiteList(placed, unplaced, date) {
-  $("sites-date").textContent = formatWhen(date);
+  $("sites-date").textContent = shownDay(date, config.spanEnd);
   $("sites-count").textContent = `(${placed.length})`;
   const list = clear($("site-list"));
   // A theatre can hold thousands of sites on a day: the list grows a page at a time.
@@ -394,6 +426,8 @@ function redraw(state) {
   const chosen = chosenActors(state);
   const from = windowStart(windowEnd(date), state.win);
   const years = yearsFor(date, from);
+  // Compare mode reads the compare date's year from the index too.
+  if (state.compare && !years.includes(yearOf(state.compare))) years.push(yearOf(state.compare));
   if (!data.index.hasAll(years)) {
     track(data.index.ensure(years))
       .then((changed) => {
@@ -421,6 +455,14 @@ function redraw(state) {
     present.filter((site) => !site.latlng),
     date,
   );
+  changes.update({
+    index: data.index,
+    date,
+    compare: state.compare,
+    chosen,
+    actors: state.actors,
+    present,
+  });
 
   const moves = data.index.movementsBetween(from, date, chosen);
   const evs = data.index.eventsBetween(from, date, chosen);
@@ -428,8 +470,7 @@ function redraw(state) {
   events.draw(evs);
   renderWindow(date, from, moves, evs);
 
-  time.render(date);
-  histogram.setDate(date, from);
+  showDate(state, date, from);
   filter?.render(chosen);
   $("window-select").value = String(state.win);
   // The nav's Table link shows the same date and actors as the map.
@@ -471,6 +512,13 @@ function writeView() {
 // ---- start
 
 shareButton($("share"), $("share-note"));
+savePngButton($("save-png"), $("share-note"), {
+  map,
+  actors: () => data.actorsBySlug,
+  defaultDate: config.defaultDate,
+  span: [config.spanStart, config.spanEnd],
+  tileAttribution: config.tileAttribution,
+});
 
 $("window-select").addEventListener("change", (event) => {
   writeState({ win: Number(event.target.value) }, { push: true });
@@ -505,7 +553,9 @@ async function start() {
   const state = readState();
   // The first drawing waits for its years, so a link's open site is found on the map.
   const first = state.date || config.defaultDate;
-  if (await track(data.index.ensure(yearsFor(first, windowStart(windowEnd(first), state.win))))) {
+  const firstYears = yearsFor(first, windowStart(windowEnd(first), state.win));
+  if (state.compare) firstYears.push(yearOf(state.compare));
+  if (await track(data.index.ensure(firstYears))) {
     sites.setPlaces([...data.index.sites.values()]);
   }
   homeBounds = data.index.bounds();
@@ -519,8 +569,13 @@ async function start() {
 }
 
 function onChange(state, changed) {
-  const redrawn = changed.has("date") || changed.has("actors") || changed.has("win");
+  const redrawn =
+    changed.has("date") || changed.has("actors") || changed.has("win") || changed.has("compare");
   if (redrawn) redraw(state);
+  else if (changed.has("from") || changed.has("to")) {
+    const date = state.date || config.defaultDate;
+    showDate(state, date, windowStart(windowEnd(date), state.win));
+  }
   if (changed.has("actors")) refreshTimeline(state);
   return redrawn;
 }
@@ -533,7 +588,9 @@ onStateChange((state, changed, cause) => {
   }
   // Back or Forward: show the entry as it was written, and write nothing to it.
   time.pause();
-  time.cancelTyping().render(state.date || config.defaultDate);
+  time.cancelTyping();
+  const shown = state.date || config.defaultDate;
+  showDate(state, shown, windowStart(windowEnd(shown), state.win));
   followingHistory = true;
   map.off("moveend", writeView);
   try {

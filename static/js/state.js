@@ -5,6 +5,9 @@
 //
 // No `actor` means every actor; a single empty `actor=` means none (so "None" survives a reload).
 // `site` names the site whose popup is open, so a shared link opens it again.
+// `compare` (a day) is what the change marks compare the date with, instead of the previous step.
+// `from` and `to` are the timeline's visible range (slider and histogram); absent, the timeline
+// shows the dataset's dense span (time-control.js).
 //
 // Every URL written here is also remembered (sessionStorage) as the map's last view, so the other
 // pages can link back to exactly it (map-link.js).
@@ -50,7 +53,17 @@ export function readState(search = window.location.search) {
     lat: viewOk ? lat : null,
     lon: viewOk ? lon : null,
     site: site || null,
+    from: isISODate(params.get("from")) ? params.get("from") : null,
+    to: isISODate(params.get("to")) ? params.get("to") : null,
+    compare: compareDate(params.get("compare")),
   };
+}
+
+// A compare date is a real day in a year the map's index can load (years 1000 to 9998).
+function compareDate(value) {
+  if (!isISODate(value)) return null;
+  const year = Number(value.slice(0, 4));
+  return year >= 1000 && year <= 9998 ? value : null;
 }
 
 export function toSearch(state) {
@@ -67,6 +80,9 @@ export function toSearch(state) {
     params.set("lon", state.lon.toFixed(VIEW_DIGITS));
   }
   if (state.site) params.set("site", state.site);
+  if (state.from) params.set("from", state.from);
+  if (state.to) params.set("to", state.to);
+  if (state.compare) params.set("compare", state.compare);
   const text = params.toString();
   return text ? `?${text}` : "";
 }
