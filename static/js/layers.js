@@ -9,9 +9,12 @@
 // Crowded places (Qamishli's city and airport are 5 km apart, a few pixels at the default zoom):
 // markers closer than their radii are fanned out around their centre with a thin leader line to
 // the true point, rather than grouped under a count, because a handful of sites at one town is the
-// common case and each must stay one click away. Names are placed greedily by priority (the open
-// site, then the busier, then by name) and a name that would overlap is left out until zoomed in.
-// Events at one place are one badge with a count whose popup lists them.
+// common case and each must stay one click away (clusters count sites only from CLUSTER_FROM on).
+// Names are placed greedily by priority (the open site, then the busier, then by name): beside
+// the marker, else pushed out with a leader line; a name that still finds no free place is left
+// out until zoomed in. Names are buttons, like markers. Events at one place are one badge with a
+// count whose popup lists them. On touch screens every target is 44 px unless that would cover a
+// neighbouring marker.
 
 import { h, safeColor } from "./dom.js";
 import { movementCard, siteCard, withEvidence } from "./details.js";
@@ -51,7 +54,7 @@ const LABEL_HEIGHT_PX = 16;
 // Where no place beside a marker is free, its name may stand up to LABEL_PUSHES steps of this
 // many pixels farther out, with a leader line back to the marker.
 const LABEL_PUSH_PX = 22;
-const LABEL_PUSHES = 6;
+const LABEL_PUSHES = 2;
 // Pixels kept between the edges of two site markers; markers closer than that are fanned out,
 // enough apart that the leader lines to their true points show between them.
 const FAN_GAP_PX = 12;
@@ -191,6 +194,9 @@ function badgeSlots(radius, width) {
     { left: 0.7 * radius, top: low, out: L.point(1, 1) },
     { left: -radius - 6 - width, top: -height / 2, out: L.point(-1, 0) },
     { left: radius + 6, top: -height / 2, out: L.point(1, 0) },
+    { left: -width / 2, top: radius + 4, out: L.point(0, 1) },
+    { left: -0.7 * radius - width, top: -low - height, out: L.point(-1, -1) },
+    { left: 0.7 * radius, top: -low - height, out: L.point(1, -1) },
   ].map((slot) => ({ ...slot, right: slot.left + width, bottom: slot.top + height }));
 }
 
@@ -1037,17 +1043,22 @@ export class EventLayer {
     }
     // Each badge takes the first slot round its marker whose target covers no marker and no
     // badge already placed, so on a phone a 44 px target never swallows a neighbour's marker.
-    // Where none is free, it takes one that at least leaves every marker's middle uncovered.
     const discs = this._sites ? this._sites.discs() : [];
     const blocked = discs.map((d) => discBox(d.point, d.radius));
-    const cores = discs.map((d) => discBox(d.point, d.radius / 2));
     for (const group of places) {
       const width = group.events.length > 1 ? BADGE_SLOT_PX.width : 14;
       const slots = badgeSlots(Math.max(group.place.radius, 5), width);
-      const target = (slot) => moveBox(touch.matches ? tapBox(slot) : slot, group.point);
+      const target = (slot) => moveBox(group.tap ? tapBox(slot) : slot, group.point);
       const free = (slot) => !blocked.some((box) => overlaps(target(slot), box));
-      const spares = (slot) => !cores.some((box) => overlaps(target(slot), box));
-      group.slot = slots.find(free) || slots.find(spares) || slots[0];
+      group.tap = touch.matches;
+      group.slot = slots.find(free);
+      if (!group.slot && group.tap) {
+        // Too crowded for a 44 px target anywhere round it: a badge-sized one rather than one
+        // that swallows a neighbour's marker (the badge's popup still lists every event).
+        group.tap = false;
+        group.slot = slots.find(free);
+      }
+      group.slot ||= slots[0];
       group.width = width;
       blocked.push(target(group.slot));
     }
@@ -1056,7 +1067,7 @@ export class EventLayer {
     for (const group of places) {
       const key = group.events
         .map((e) => `${e.slug}|${e.confidence}|${e.title}`)
-        .concat(`${group.point.x},${group.point.y},${group.slot.left},${group.slot.top}`)
+        .concat(`${group.point.x},${group.point.y},${group.slot.left},${group.slot.top},${group.tap}`)
         .join("\n");
       let badge = this._badges.get(key);
       if (!badge || kept.has(key)) {
@@ -1071,17 +1082,14 @@ export class EventLayer {
     }
     this._badges = kept;
     this._sites?.setBadges(
-      places.map((group) =>
-        moveBox(touch.matches ? tapBox(group.slot) : group.slot, group.point),
-      ),
+      places.map((group) => moveBox(group.tap ? tapBox(group.slot) : group.slot, group.point)),
     );
     return this;
   }
 
-  _badge({ place, events, slot }) {
+  _badge({ place, events, slot, tap }) {
     const count = events.length;
     const low = events.every((e) => e.confidence === "low");
-    const tap = touch.matches;
     // The badge: a diamond, and the count beside it when there are several, in its slot. On
     // touch screens the icon is the 44 px target, the badge drawn at its corner by the marker.
     const box = tap ? tapBox(slot) : slot;

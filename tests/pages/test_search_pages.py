@@ -21,7 +21,10 @@ def _rows(html: str, attribute: str) -> list[str]:
 def test_every_page_has_a_labelled_search_box_that_submits_to_search(client: TestClient) -> None:
     for path in ("/", "/sources", "/sites/hmeimim", "/about"):
         html = client.get(path).text
-        assert '<form class="site-search" method="get" action="/search" role="search">' in html
+        assert (
+            '<form class="site-search" method="get" action="/search" role="search"'
+            ' aria-label="Site search">'
+        ) in html
         assert '<label for="site-search-q"' in html
         assert 'src="/static/js/search.js"' in html
 
