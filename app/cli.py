@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from sqlalchemy import func, select
@@ -17,7 +18,7 @@ from app.db import Database
 from app.io.exchange import DatasetError, Problem, count_rows, export_dataset, import_dataset
 from app.models import ENTITIES, ApiToken, Deployment, Role, User
 from app.records import FILE_OF
-from app.settings import PROJECT_ROOT, get_settings
+from app.settings import PROJECT_ROOT, Settings, get_settings
 
 app = typer.Typer(help="Orbat Map: military deployments over time, with their sources.")
 db_app = typer.Typer(help="Database schema.")
@@ -35,6 +36,23 @@ DatabaseOption = Annotated[
         help="SQLAlchemy URL; default sqlite:///orbat.db in the working directory.",
     ),
 ]
+
+
+@app.callback()
+def check_settings() -> None:
+    """Orbat Map: military deployments over time, with their sources."""
+    # Read once before any command, so a bad ORBAT_* value is named in one line rather than
+    # surfacing as a traceback from wherever it is first used.
+    try:
+        Settings()
+    except ValidationError as error:
+        for problem in error.errors():
+            message = problem["msg"].removeprefix("Value error, ")
+            if problem["loc"]:
+                name = "ORBAT_" + "_".join(str(part) for part in problem["loc"]).upper()
+                message = f"{name}: {message}"
+            err.print(f"orbat: bad setting: {message}", markup=False, highlight=False)
+        raise typer.Exit(2) from None
 
 
 def _url(database_url: str | None) -> str:

@@ -5,13 +5,12 @@ start, including those of mounted static files and streamed bodies, and costs no
 """
 
 from collections.abc import Iterable
-from urllib.parse import urlsplit
 
 from starlette.datastructures import MutableHeaders
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.settings import Settings
+from app.settings import Settings, tile_origin
 
 # What a page needs beyond the site's policy, and why. Swagger UI on /docs needs nothing more.
 # ReDoc on /redoc: styled-components writes its CSS into <style> elements it creates (blocked,
@@ -20,26 +19,6 @@ from app.settings import Settings
 _RELAXED = {
     "/redoc": {"style-src-elem": "'self' 'unsafe-inline'", "worker-src": "'self' blob:"},
 }
-
-
-def tile_origin(tile_url: str) -> str:
-    """The CSP source for a Leaflet tile URL template such as `https://{s}.tile.example/{z}/...`.
-
-    A templated first label (the `{s}` subdomain) becomes CSP's `*.` wildcard; a placeholder
-    elsewhere in the host cannot be said in CSP, so it is refused rather than widened to a scheme.
-    """
-    parts = urlsplit(tile_url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError(f"tile_url {tile_url!r} is not an http(s) URL template")
-    host = parts.netloc.rsplit("@", 1)[-1]
-    labels = host.split(".")
-    if "{" in labels[0]:
-        labels[0] = "*"
-    if any("{" in label or "}" in label for label in labels):
-        raise ValueError(
-            f"tile_url {tile_url!r}: only the first part of the host may be a placeholder"
-        )
-    return f"{parts.scheme}://{'.'.join(labels)}"
 
 
 def content_security_policy(settings: Settings, path: str = "/") -> str:

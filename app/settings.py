@@ -1,10 +1,31 @@
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def tile_origin(tile_url: str) -> str:
+    """The CSP source for a Leaflet tile URL template such as `https://{s}.tile.example/{z}/...`.
+
+    A templated first label (the `{s}` subdomain) becomes CSP's `*.` wildcard; a placeholder
+    elsewhere in the host cannot be said in CSP, so it is refused rather than widened to a scheme.
+    """
+    parts = urlsplit(tile_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"tile_url {tile_url!r} is not an http(s) URL template")
+    host = parts.netloc.rsplit("@", 1)[-1]
+    labels = host.split(".")
+    if "{" in labels[0]:
+        labels[0] = "*"
+    if any("{" in label or "}" in label for label in labels):
+        raise ValueError(
+            f"tile_url {tile_url!r}: only the first part of the host may be a placeholder"
+        )
+    return f"{parts.scheme}://{'.'.join(labels)}"
 
 
 class Settings(BaseSettings):
@@ -35,6 +56,19 @@ class Settings(BaseSettings):
     # Request bodies larger than these are refused with 413 before they are read.
     max_body_bytes: int = 1024 * 1024
     max_upload_bytes: int = 20 * 1024 * 1024
+
+    @model_validator(mode="after")
+    def _tiles_can_be_allowed(self) -> "Settings":
+        # Checked when the settings are read, so a bad template stops `orbat serve` with a message
+        # instead of failing every request when the security headers are first built.
+        if self.remote_tiles:
+            try:
+                tile_origin(self.tile_url)
+            except ValueError as error:
+                raise ValueError(
+                    f"ORBAT_TILE_URL: {error} (or set ORBAT_REMOTE_TILES=false)"
+                ) from None
+        return self
 
     @property
     def session_cookie(self) -> str:

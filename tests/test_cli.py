@@ -62,3 +62,34 @@ def test_python_dash_m_app_runs_the_same_cli(sqlite_url: str) -> None:
     with db.session() as session:
         assert session.scalar(select(func.count(Event.id))) == 0
     db.close()
+
+
+def test_a_bad_setting_is_named_in_one_line_and_nothing_runs(sqlite_url: str, monkeypatch) -> None:
+    runner = CliRunner()
+    for variable, value, named in (
+        ("ORBAT_TILE_URL", "", "ORBAT_TILE_URL"),
+        ("ORBAT_TILE_URL", "ftp://tiles.example/{z}/{x}/{y}.png", "ORBAT_TILE_URL"),
+        ("ORBAT_DB_POOL_SIZE", "0", "ORBAT_DB_POOL_SIZE"),
+    ):
+        with monkeypatch.context() as env:
+            env.setenv(variable, value)
+            result = runner.invoke(cli, ["db", "upgrade", "--database-url", sqlite_url])
+        assert result.exit_code == 2, result.output
+        assert f"bad setting: {named}" in result.output
+        assert "Traceback" not in result.output
+        assert deployments_table_missing(sqlite_url)
+    # Without remote tiles the template is not used, so an empty one is no error.
+    with monkeypatch.context() as env:
+        env.setenv("ORBAT_TILE_URL", "")
+        env.setenv("ORBAT_REMOTE_TILES", "false")
+        result = runner.invoke(cli, ["db", "upgrade", "--database-url", sqlite_url])
+    assert result.exit_code == 0, result.output
+
+
+def deployments_table_missing(url: str) -> bool:
+    db = Database(url)
+    try:
+        with db.engine.connect() as connection:
+            return not db.engine.dialect.has_table(connection, "deployment")
+    finally:
+        db.close()
