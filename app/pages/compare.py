@@ -7,7 +7,6 @@ that silently used other dates would be mistaken for the answer.
 """
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -16,7 +15,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from app import compare, queries
-from app.deps import ISO_DATE_PATTERN, SessionDep
+from app.dates import read_typed_date
+from app.deps import SessionDep
 from app.models import Deployment, Movement, Site
 from app.pages.render import ActorQuery, _render
 from app.pages.sites import Cited, cited
@@ -25,7 +25,6 @@ from app.paging import PageNumberError, page_links, page_slice, sampled_citation
 router = APIRouter(include_in_schema=False)
 
 PARAMETERS = ("from", "to", "actor", "page")
-_ISO_DATE = re.compile(ISO_DATE_PATTERN)
 # With more changes than this, each change's records and sources start folded.
 OPEN_EVIDENCE_UP_TO = 6
 
@@ -38,11 +37,9 @@ def _parse_day(name: str, value: str | None) -> dt.date | None:
     if not value:
         return None
     try:
-        if _ISO_DATE.fullmatch(value):
-            return dt.date.fromisoformat(value)
-    except ValueError:
-        pass
-    raise BadInput(f"{name}: “{value}” is not a date; write it as YYYY-MM-DD, e.g. 2026-01-01.")
+        return read_typed_date(value)
+    except ValueError as error:
+        raise BadInput(f"{name}: “{value}” is not a date; {error}.") from None
 
 
 @dataclass

@@ -95,13 +95,8 @@ def read_site_page(
         return _error(request, 404, "Site not found", f"There is no site with the id “{slug}”.")
     try:
         asked = _parse_date(date)
-    except ValueError:
-        return _error(
-            request,
-            400,
-            "Not a date",
-            f"date: “{date}” is not a date; write it as YYYY-MM-DD, e.g. 2026-01-25.",
-        )
+    except ValueError as error:
+        return _error(request, 400, "Not a date", f"date: “{date}” is not a date; {error}.")
     # The answer the page starts with: the state on the asked date, else on the data's last day
     # (today when the data runs past it).
     span = queries.dataset_span(session)

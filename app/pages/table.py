@@ -8,7 +8,6 @@ the totals above it and the downloads carrying the whole state.
 """
 
 import datetime as dt
-import re
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -16,6 +15,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from app import queries
+from app.dates import read_typed_date
 from app.deps import SessionDep
 from app.io import geojson
 from app.pages.render import ActorQuery, _error, _render
@@ -23,16 +23,13 @@ from app.paging import PageNumberError, page_links, page_slice, sampled_citation
 
 router = APIRouter()
 
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
 
 def _parse_date(value: str | None) -> dt.date | None:
-    """YYYY-MM-DD only: fromisoformat alone would also take 20260125 or 2026-W04."""
+    """A date as a person types it (dates.TYPED_DATE_FORMS), never a guess: not fromisoformat,
+    which would also take 20260125 or 2026-W04. ValueError says how to write it."""
     if not value:
         return None
-    if not ISO_DATE.match(value):
-        raise ValueError(value)
-    return dt.date.fromisoformat(value)
+    return read_typed_date(value)
 
 
 @router.get("/table", response_class=HTMLResponse)
@@ -56,13 +53,9 @@ def read_table(
         )
     try:
         on = _parse_date(date) or queries.default_date(session)
-    except ValueError:
+    except ValueError as error:
         return _error(
-            request,
-            400,
-            "Not a date",
-            f"date: “{date}” is not a date; write it as YYYY-MM-DD, e.g. 2026-01-25.",
-            actors=actors,
+            request, 400, "Not a date", f"date: “{date}” is not a date; {error}.", actors=actors
         )
     slugs = [s for s in (actor or []) if s]
     # No `actor` at all means every actor; `actor=` with no slug (the map with none ticked) means
