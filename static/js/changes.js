@@ -7,7 +7,7 @@
 import { clear, h, swatch } from "./dom.js";
 import { STATUS_TEXT, formatWhen, label, parseTypedDate, step } from "./format.js";
 import { siteRadius } from "./layers.js";
-import { readState, writeState } from "./state.js";
+import { readState, siteHref, writeState } from "./state.js";
 
 const L = window.L;
 
@@ -353,7 +353,7 @@ export class ChangeMarks {
             type: "button",
             onclick: () => this._select(e.site.slug, e.site.latlng, change.present),
           }
-        : { href: `/sites/${encodeURIComponent(e.site.slug)}` };
+        : { href: siteHref(e.site.slug) };
       list.append(
         h(
           "li",

@@ -2,6 +2,7 @@
 // reads the same in a popup, in the panel and in the list.
 
 import { clear, h, safeUrl, swatch } from "./dom.js";
+import { siteHref } from "./state.js";
 import {
   STATUS_TEXT,
   describeGrade,
@@ -178,7 +179,7 @@ export function siteCard(site, { headingLevel = 3 } = {}) {
     h(
       `h${headingLevel}`,
       { class: "card-title" },
-      h("a", { href: `/sites/${encodeURIComponent(site.slug)}` }, site.name),
+      h("a", { href: siteHref(site.slug) }, site.name),
     ),
     h(
       "p",
@@ -235,7 +236,7 @@ export function eventCard(e, actorsBySlug, { headingLevel = 3 } = {}) {
       confidenceBadge(e.confidence),
     ),
     e.site
-      ? h("p", {}, "At ", h("a", { href: `/sites/${encodeURIComponent(e.site)}` }, e.site_name))
+      ? h("p", {}, "At ", h("a", { href: siteHref(e.site) }, e.site_name))
       : null,
     names.length ? h("p", { class: "muted" }, `Actors: ${names.join(", ")}`) : null,
     e.description ? h("p", {}, e.description) : null,

@@ -42,7 +42,7 @@ import { createMap, drawBasemap } from "./basemap.js";
 import { EventLayer, MovementLayer, SiteLayer } from "./layers.js";
 import { savePngButton } from "./save-png.js";
 import { shareButton } from "./share.js";
-import { onStateChange, readState, tableHref, writeState } from "./state.js";
+import { onStateChange, readState, siteHref, tableHref, writeState } from "./state.js";
 import { TimeControl, visibleRange } from "./time-control.js";
 import { YearIndex, yearOf } from "./year-index.js";
 
@@ -302,7 +302,7 @@ function renderSiteList(placed, unplaced, date) {
       h(
         "li",
         { dataset: { site: site.slug } },
-        h("a", { href: `/sites/${encodeURIComponent(site.slug)}` }, site.name),
+        h("a", { href: siteHref(site.slug) }, site.name),
         ": ",
         site.deployments.map(forceText).join("; "),
       ),

@@ -144,6 +144,15 @@ export function tableHref(state, date) {
   return `/table${text ? `?${text}` : ""}`;
 }
 
+// @function siteHref(slug: string): string
+// A site page answering for the map's date, so the page's "Now" is the day the reader was looking
+// at; with no date in the URL the page answers for the data's last day, as the map does.
+export function siteHref(slug) {
+  const date = readState().date;
+  const path = `/sites/${encodeURIComponent(slug)}`;
+  return date ? `${path}?${new URLSearchParams({ date })}` : path;
+}
+
 // @function rememberedView(): string | null
 // The search part of the map's last URL in this tab, or null when the map was not opened yet.
 export function rememberedView() {

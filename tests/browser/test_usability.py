@@ -137,9 +137,12 @@ def test_a_link_dated_after_the_data_says_where_the_data_ends(ui: UI) -> None:
 def test_back_to_the_map_from_a_site_page_keeps_the_date_and_actors(ui: UI) -> None:
     page = ui.open("/?date=2026-01-24&actor=russia")
     page.locator('#site-list [data-site="qamishli-airport"]').click()
-    page.locator('.leaflet-popup-content a[href="/sites/qamishli-airport"]').click()
+    # The site page answers for the map's date, not the data's last day.
+    page.locator('.leaflet-popup-content a[href="/sites/qamishli-airport?date=2026-01-24"]').click()
     ui.wait_ready()
     expect(page.locator("h1")).to_have_text("Qamishli International Airport")
+    expect(page.locator("#now")).to_contain_text("24 Jan 2026")
+    expect(page.locator("#now")).to_contain_text("Russian Federation")
     page.get_by_role("link", name="← Back to the map").click()
     ui.wait_ready()
     query = params(page)
