@@ -11,10 +11,13 @@ from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
+from sqlalchemy.orm import Session
 
 from app import queries
 from app.deps import SessionDep
 from app.pages.render import ActorQuery, _render, _tiles
+from app.preview import PARAMETER as PREVIEW
+from app.records import data_version
 from app.settings import get_settings
 
 router = APIRouter()
@@ -47,11 +50,24 @@ def theatre_name(scope: queries.Scope) -> str:
     return get_settings().site_name
 
 
+def map_scope(request: Request, session: Session) -> queries.Scope | None:
+    """The title line's figures, worked out once per data version in each process: they count
+    every record per year, a scan of the whole dataset that every map page would otherwise pay.
+    A preview (a change set applied for its reviewers) is counted afresh."""
+    if PREVIEW in request.query_params:
+        return queries.dataset_scope(session)
+    version = data_version(session)
+    kept = getattr(request.app.state, "map_scope", None)
+    if kept is None or kept[0] != version:
+        kept = request.app.state.map_scope = (version, queries.dataset_scope(session))
+    return kept[1]
+
+
 @router.get("/", response_class=HTMLResponse)
 def read_map(request: Request, session: SessionDep, actor: ActorQuery = None) -> HTMLResponse:
     """The map; the browser fetches the data from the API and keeps the view in the URL."""
     span = queries.dataset_span(session)
-    scope = queries.dataset_scope(session)
+    scope = map_scope(request, session)
     slugs = [s for s in (actor or []) if s]
     return _render(
         request,

@@ -4,7 +4,7 @@
 // where a site emptied) and said in words in the "Changes" list. Everything comes from the year
 // index already in memory: no request is made for it.
 
-import { clear, h, swatch } from "./dom.js";
+import { clear, h, moreItem, swatch } from "./dom.js";
 import { STATUS_TEXT, formatWhen, label, parseTypedDate, step } from "./format.js";
 import { siteRadius } from "./layers.js";
 import { readState, siteHref, writeState } from "./state.js";
@@ -378,27 +378,12 @@ export class ChangeMarks {
         ),
       );
     }
-    const more = rows.length - this._shown;
-    if (more > 0) {
-      list.append(
-        h(
-          "li",
-          { class: "list-more" },
-          h(
-            "button",
-            {
-              type: "button",
-              id: "change-list-more",
-              onclick: () => {
-                this._shown += LIST_PAGE;
-                this._renderList();
-              },
-            },
-            `Show ${Math.min(LIST_PAGE, more)} more of ${more} not listed`,
-          ),
-        ),
-      );
-    }
+    list.append(
+      ...moreItem("change-list-more", rows.length - this._shown, LIST_PAGE, () => {
+        this._shown += LIST_PAGE;
+        this._renderList();
+      }),
+    );
     this._list.hidden = rows.length === 0;
     this._empty.hidden = rows.length > 0;
     this._empty.textContent = base

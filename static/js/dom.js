@@ -43,3 +43,21 @@ export function swatch(color, labelText) {
   if (labelText) element.title = labelText;
   return element;
 }
+
+// @function moreItem(id: string, hidden: number, page: number, onMore: () => void): HTMLElement[]
+// The last entry of a list shown a page at a time: a button for the next page, or nothing when
+// every entry is listed.
+export function moreItem(id, hidden, page, onMore) {
+  if (hidden <= 0) return [];
+  return [
+    h(
+      "li",
+      { class: "list-more" },
+      h(
+        "button",
+        { type: "button", id, onclick: onMore },
+        `Show ${Math.min(page, hidden)} more of ${hidden} not listed`,
+      ),
+    ),
+  ];
+}

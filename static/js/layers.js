@@ -409,6 +409,7 @@ export class SiteLayer {
     this._shownByPoint = new Map();
     // Event badges on the map, as {latlng, radius} of the marker each hangs off.
     this._badges = [];
+    this._badgesFrom = new Map();
     this._index = null;
     this._places = null;
     this._clustering = false;
@@ -473,11 +474,12 @@ export class SiteLayer {
     return this._shownByPoint.get(pointKey(latlng)) || { latlng: L.latLng(latlng), radius: 0 };
   }
 
-  // @method setBadges(boxes: Array<{left, right, top, bottom}>): this
-  // Where event badges are drawn (EventLayer), in layer pixels: names are placed again to keep
-  // clear of them.
-  setBadges(boxes) {
-    this._badges = boxes;
+  // @method setBadges(boxes: Array<{left, right, top, bottom}>, from?: string): this
+  // Where other layers draw marks that hang off markers (event badges, off-map movement tags),
+  // in layer pixels, by layer: names are placed again to keep clear of all of them.
+  setBadges(boxes, from = "events") {
+    this._badgesFrom.set(from, boxes);
+    this._badges = [...this._badgesFrom.values()].flat();
     this._drawLabels();
     return this;
   }
@@ -910,6 +912,7 @@ export class MovementLayer {
     this._map = map;
     this._load = load;
     this._placeOf = sites ? (latlng) => sites.shownAt(latlng) : defaultPlace;
+    this._sites = sites;
     this._renderer = L.canvas({ pane: "movements" });
     this._group = L.layerGroup().addTo(map);
     this._items = [];
@@ -941,6 +944,7 @@ export class MovementLayer {
     // A white casing keeps a few arrows readable over markers; hundreds of them are a tangle
     // either way, and the casings would cost a third of the drawing.
     const cased = this._items.length <= CASED_ARROWS_MAX;
+    const tags = [];
     for (const feature of this._items) {
       const { geometry, properties: m } = feature;
       const color = safeColor(m.color);
@@ -965,6 +969,7 @@ export class MovementLayer {
         });
         marker.on("click", () => this.open(feature, at));
         marker.addTo(this._group);
+        tags.push(marker);
         continue;
       }
       const [[lon1, lat1], [lon2, lat2]] = geometry.coordinates;
@@ -998,6 +1003,18 @@ export class MovementLayer {
         layer.addTo(this._group);
       }
     }
+    // Names keep clear of the tags as of event badges: a tag over a name hid it (issue 9).
+    this._sites?.setBadges(tags.map((marker) => this._layerBox(marker)), "tags");
+  }
+
+  // A tag's box as drawn (its text, which marks.css shifts off the marker's anchor), in layer
+  // pixels.
+  _layerBox(marker) {
+    const map = this._map.getContainer().getBoundingClientRect();
+    const element = marker.getElement();
+    const drawn = (element.firstElementChild || element).getBoundingClientRect();
+    const at = this._map.containerPointToLayerPoint([drawn.left - map.left, drawn.top - map.top]);
+    return { left: at.x, top: at.y, right: at.x + drawn.width, bottom: at.y + drawn.height };
   }
 }
 

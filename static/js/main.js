@@ -24,7 +24,7 @@ import {
   uncertainBadge,
   withEvidence,
 } from "./details.js";
-import { clear, h, swatch } from "./dom.js";
+import { clear, h, moreItem, swatch } from "./dom.js";
 import { ActorFilter } from "./filter.js";
 import {
   STATUS_TEXT,
@@ -271,30 +271,15 @@ function renderSiteList(placed, unplaced, date) {
       ),
     );
   }
-  const more = placed.length - listShown;
-  if (more > 0) {
-    list.append(
-      h(
-        "li",
-        { class: "list-more" },
-        h(
-          "button",
-          {
-            type: "button",
-            id: "site-list-more",
-            onclick: () => {
-              listShown += LIST_PAGE;
-              renderSiteList(placed, unplaced, date);
-              $("site-list")
-                .querySelectorAll(".site-entry")
-                [listShown - LIST_PAGE]?.focus();
-            },
-          },
-          `Show ${Math.min(LIST_PAGE, more)} more of ${more} not listed`,
-        ),
-      ),
-    );
-  }
+  list.append(
+    ...moreItem("site-list-more", placed.length - listShown, LIST_PAGE, () => {
+      listShown += LIST_PAGE;
+      renderSiteList(placed, unplaced, date);
+      $("site-list")
+        .querySelectorAll(".site-entry")
+        [listShown - LIST_PAGE]?.focus();
+    }),
+  );
   $("site-list-empty").hidden = placed.length > 0;
   $("unplaced").hidden = unplaced.length === 0;
   clear($("unplaced-list")).append(
@@ -314,25 +299,10 @@ function renderSiteList(placed, unplaced, date) {
 const windowShown = { movement: LIST_PAGE, event: LIST_PAGE };
 
 function moreButton(kind, hidden, again) {
-  if (hidden <= 0) return [];
-  return [
-    h(
-      "li",
-      { class: "list-more" },
-      h(
-        "button",
-        {
-          type: "button",
-          id: `${kind}-list-more`,
-          onclick: () => {
-            windowShown[kind] += LIST_PAGE;
-            again();
-          },
-        },
-        `Show ${Math.min(LIST_PAGE, hidden)} more of ${hidden} not listed`,
-      ),
-    ),
-  ];
+  return moreItem(`${kind}-list-more`, hidden, LIST_PAGE, () => {
+    windowShown[kind] += LIST_PAGE;
+    again();
+  });
 }
 
 function renderWindow(date, from, moves, evs) {

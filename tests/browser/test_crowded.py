@@ -280,3 +280,34 @@ def test_phone_tap_targets_are_44_px(phone: UI) -> None:
             .map((span) => span.getBoundingClientRect().height)"""
     )
     assert heights and min(heights) >= TAP_PX
+
+
+def test_names_keep_clear_of_off_map_movement_tags(wide: UI) -> None:
+    # On 28 Jan 2026 a Russian force leaves Qamishli for Russia: its "→ Russia" tag hangs above
+    # the airport, where it used to cover the airport's name.
+    page = wide.open("/?date=2026-01-28")
+    expect(page.locator(".offmap-tag span").first).to_be_visible()
+    found = page.evaluate(
+        """() => {
+            const box = (e) => {
+                const b = e.getBoundingClientRect();
+                return { l: b.left, r: b.right, t: b.top, b: b.bottom };
+            };
+            return {
+                tags: [...document.querySelectorAll(".offmap-tag span")].map(box),
+                names: [...document.querySelectorAll(".site-label [data-site]")].map((e) => ({
+                    slug: e.dataset.site, ...box(e),
+                })),
+            };
+        }"""
+    )
+    assert any(name["slug"] == "qamishli-airport" for name in found["names"])
+    for tag in found["tags"]:
+        for name in found["names"]:
+            apart = (
+                tag["r"] <= name["l"]
+                or name["r"] <= tag["l"]
+                or tag["b"] <= name["t"]
+                or name["b"] <= tag["t"]
+            )
+            assert apart, (name["slug"], "under a movement tag")

@@ -14,6 +14,7 @@ from app.db import Database
 from app.main import create_app
 from app.models import Site
 from app.pages.map import country_names
+from app.records import bump_data_version
 from app.settings import Settings
 from tests.conftest import DATASET
 
@@ -102,3 +103,18 @@ def test_an_empty_database_has_a_plain_title(database: Database) -> None:
         page = client.get("/")
     assert page.status_code == 200
     assert '<h1 id="map-heading">Map of deployments</h1>' in page.text
+
+
+def test_a_running_server_recounts_the_title_when_the_data_version_moves(
+    seeded_copy: Database,
+) -> None:
+    app = create_app(Settings(database_url=seeded_copy.url, remote_tiles=False))
+    with TestClient(app) as client:
+        _, before = title_line(client.get("/").text)
+        sites = int(re.search(r"(\d+) sites", before).group(1))  # type: ignore[union-attr]
+        with seeded_copy.writer() as session:
+            session.add(Site(slug="late-outpost", name="Late outpost", kind="outpost"))
+            bump_data_version(session)
+            session.commit()
+        _, after = title_line(client.get("/").text)
+    assert f"{sites + 1} sites" in after
