@@ -299,3 +299,26 @@ def phone(browser: Browser, base_url: str) -> Iterator[UI]:
 def wide(browser: Browser, base_url: str) -> Iterator[UI]:
     """A laptop-sized tab (1440 x 900), the size issue 9's checks are made at."""
     yield from open_ui(browser, base_url, WIDE)
+
+
+def close_open_popup(page: Page) -> None:
+    """Click the open popup's close button once the popup has stopped moving.
+
+    A popup pans the map once when it opens and again when its sources arrive and it grows; on a
+    loaded machine the second pan can start between Playwright's stability check and its click,
+    which then lands where the button was. A reader never clicks within that tenth of a second.
+    """
+    page.evaluate("window.__popupWasAt = null")
+    page.wait_for_function(
+        """() => {
+            const popup = document.querySelector(".leaflet-popup");
+            if (!popup || document.querySelector(".leaflet-popup .loading-sources")) return false;
+            const box = popup.getBoundingClientRect();
+            const at = `${box.left},${box.top}`;
+            const still = window.__popupWasAt === at;
+            window.__popupWasAt = at;
+            return still;
+        }""",
+        polling=400,
+    )
+    page.locator(".leaflet-popup-close-button").click()

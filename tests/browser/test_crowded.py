@@ -7,7 +7,7 @@ never overlap; touch targets are 44 px; popups stay inside the map.
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import UI
+from tests.browser.conftest import UI, close_open_popup
 
 QAMISHLI = ("qamishli-airport", "qamishli-city")
 NAMES = {"qamishli-airport": "Qamishli International Airport", "qamishli-city": "Qamishli"}
@@ -49,7 +49,7 @@ def close_popup(page: Page) -> None:
     # and the close button with it.
     expect(page.locator(".leaflet-popup .loading-sources")).to_have_count(0)
     assert_popup_inside_the_map(page)
-    page.locator(".leaflet-popup-close-button").click()
+    close_open_popup(page)
     expect(page.locator(popup)).to_have_count(0)
 
 

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import Browser, Page, Route, expect
 
-from tests.browser.conftest import ARTIFACTS, DESKTOP, UI, open_ui, serve
+from tests.browser.conftest import ARTIFACTS, DESKTOP, UI, close_open_popup, open_ui, serve
 
 # A closed port: with remote tiles pointed here every tile fails at once, as with no network.
 CLOSED_PORT_TILES = "http://127.0.0.1:9/{z}/{x}/{y}.png"
@@ -519,7 +519,7 @@ def test_a_shared_link_reopens_the_selected_sites_popup(ui: UI) -> None:
     other.screenshot(path=ARTIFACTS / "shared-popup.png")
     other.close()
 
-    page.locator(".leaflet-popup-close-button").click()
+    close_open_popup(page)
     expect(page.locator(".leaflet-popup")).to_have_count(0)
     assert "site" not in params(page)
 
@@ -563,7 +563,7 @@ def test_back_reopens_a_popup_closed_on_a_later_entry(ui: UI) -> None:
     page.get_by_role("button", name="One day forward").click()
     expect(page).to_have_url(re.compile(r"[?&]date=2026-01-25(&|$)"))
     ui.wait_ready()
-    page.locator(".leaflet-popup-close-button").click()
+    close_open_popup(page)
     expect(page.locator(".leaflet-popup")).to_have_count(0)
     expect(page).not_to_have_url(re.compile(r"site="))
     page.go_back()
