@@ -55,6 +55,8 @@ const LABEL_HEIGHT_PX = 16;
 // many pixels farther out, with a leader line back to the marker.
 const LABEL_PUSH_PX = 22;
 const LABEL_PUSHES = 2;
+// Names keep this far from the map's left and right sides.
+const EDGE_PX = 2;
 // Pixels kept between the edges of two site markers; markers closer than that are fanned out,
 // enough apart that the leader lines to their true points show between them.
 const FAN_GAP_PX = 12;
@@ -234,21 +236,43 @@ function moveBox(box, by) {
 // A name on one line, and for a name of several words also on two lines (split at the space
 // nearest its middle), which fits where a long one-line name would not.
 function labelShapes(name, element) {
-  const shapes = [{ lines: [name], width: textWidth(name, element) }];
-  const spaces = [...name.matchAll(/ /g)].map((match) => match.index);
-  if (spaces.length) {
-    const middle = name.length / 2;
-    const cut = spaces.reduce((a, b) => (Math.abs(b - middle) < Math.abs(a - middle) ? b : a));
-    const lines = [name.slice(0, cut), name.slice(cut + 1)];
-    shapes.push({ lines, width: Math.max(...lines.map((line) => textWidth(line, element))) });
-  }
+  const words = name.split(" ");
+  const shape = (lines) => ({
+    lines,
+    width: Math.max(...lines.map((line) => textWidth(line, element))),
+  });
+  const shapes = [shape([name])];
+  if (words.length >= 2) shapes.push(shape(balancedLines(words, 2)));
+  // A long name ("Qamishli International Airport") may stand narrow and tall where a phone's
+  // crowded north-east leaves no room as wide as two lines.
+  if (words.length >= 3) shapes.push(shape(balancedLines(words, 3)));
   return shapes;
+}
+
+// Words cut into `count` lines whose longest (in characters) is as short as can be.
+function balancedLines(words, count) {
+  let best = null;
+  const split = (from, left, lines) => {
+    if (left === 1) {
+      const all = [...lines, words.slice(from).join(" ")];
+      const longest = Math.max(...all.map((line) => line.length));
+      if (!best || longest < best.longest) best = { lines: all, longest };
+      return;
+    }
+    for (let end = from + 1; end <= words.length - left + 1; end += 1) {
+      split(end, left - 1, [...lines, words.slice(from, end).join(" ")]);
+    }
+  };
+  split(0, count, []);
+  return best.lines;
 }
 
 // Where a name of this shape may go around a marker at `at`, in order of preference: right,
 // left, below (right of the badge slot), above-right, above-left; then the same pushed out by
 // LABEL_PUSH_PX steps, tied to the marker by a leader line (`away`), where it is crowded.
-function labelBoxes(at, radius, { lines, width }, out = null) {
+// A name above or below a marker near the map's side is also tried slid back inside the map
+// (`mapWidth`), as a phone's narrow map needs for long names by its edge.
+function labelBoxes(at, radius, { lines, width }, out = null, mapWidth = Infinity) {
   const height = LABEL_HEIGHT_PX * lines.length;
   const boxes = [];
   // A fanned marker's names go outward first (a stable sort keeps the usual order among ties).
@@ -262,13 +286,14 @@ function labelBoxes(at, radius, { lines, width }, out = null) {
       ...[
         { left: at.x + gap, top: at.y - height / 2 },
         { left: at.x - gap - width, top: at.y - height / 2 },
-        { left: at.x - 0.7 * radius + side, top: at.y + gap - 1 },
+        { left: at.x - 0.7 * radius + side, top: at.y + gap - 1, aboveOrBelow: true },
         {
           left: at.x + radius - width - side,
           top: at.y + gap - 1 + (away ? 0 : BADGE_SLOT_PX.height),
+          aboveOrBelow: true,
         },
-        { left: at.x + 0.5 * radius + side, top: at.y - gap - height },
-        { left: at.x - 0.5 * radius - width - side, top: at.y - gap - height },
+        { left: at.x + 0.5 * radius + side, top: at.y - gap - height, aboveOrBelow: true },
+        { left: at.x - 0.5 * radius - width - side, top: at.y - gap - height, aboveOrBelow: true },
       ]
         .map((box) => ({
           ...box,
@@ -279,6 +304,17 @@ function labelBoxes(at, radius, { lines, width }, out = null) {
         }))
         .sort((a, b) => Math.sign(outward(a) - outward(b))),
     );
+    for (const box of boxes.slice(-6).filter((candidate) => candidate.aboveOrBelow)) {
+      const slide =
+        box.left < EDGE_PX
+          ? EDGE_PX - box.left
+          : Math.min(0, mapWidth - EDGE_PX - box.right);
+      if (!slide || width > mapWidth - 2 * EDGE_PX) continue;
+      const left = box.left + slide;
+      // Slid clear of its marker's column, a name needs a leader to say whose it is.
+      const beside = left <= at.x + radius && left + width >= at.x - radius;
+      boxes.push({ ...box, left, right: left + width, away: beside ? away : Math.max(away, 1) });
+    }
   }
   return boxes;
 }
@@ -738,10 +774,22 @@ export class SiteLayer {
     if (zoom < SITE_LABEL_ZOOM && inView.length > FEW_SITES) return;
     const actorsAt = (site) => new Set(site.deployments.map((d) => d.actor)).size;
     const rank = (site) => (site.slug === this._openSlug ? 0 : 1);
+    // Busier: more forces present plus more events in the window shown at its marker, so where
+    // things are happening (Qamishli's airport in January 2026) is named before a quiet base.
+    const eventsHere = new Map();
+    for (const badge of this._badges) {
+      if (!badge.events) continue;
+      const key = `${Math.round(badge.at.x)},${Math.round(badge.at.y)}`;
+      eventsHere.set(key, (eventsHere.get(key) || 0) + badge.events);
+    }
+    const busy = (site) => {
+      const at = map.latLngToLayerPoint(this._shown.get(site.slug).latlng);
+      return forcesAt(site) + (eventsHere.get(`${Math.round(at.x)},${Math.round(at.y)}`) || 0);
+    };
     inView.sort(
       (a, b) =>
         rank(a) - rank(b) ||
-        forcesAt(b) - forcesAt(a) ||
+        busy(b) - busy(a) ||
         actorsAt(b) - actorsAt(a) ||
         a.name.localeCompare(b.name),
     );
@@ -767,8 +815,19 @@ export class SiteLayer {
       return { slug: site.slug, box, centre: at, radius: r };
     });
     const origin = map.layerPointToContainerPoint(L.point(0, 0));
-    const taken = this._badges.map((box) => moveBox(box, origin));
     const container = map.getContainer();
+    // The map's own controls (zoom buttons, scale, credit line) cover names under them.
+    const frame = container.getBoundingClientRect();
+    const controls = [...container.querySelectorAll(".leaflet-control")].map((control) => {
+      const box = control.getBoundingClientRect();
+      return {
+        left: box.left - frame.left,
+        right: box.right - frame.left,
+        top: box.top - frame.top,
+        bottom: box.bottom - frame.top,
+      };
+    });
+    const taken = [...this._badges.map((box) => moveBox(box, origin)), ...controls];
     const size = map.getSize();
     // One pass in priority order: a busier site's name, pushed out if need be, comes before a
     // quieter site's name beside its marker.
@@ -796,7 +855,7 @@ export class SiteLayer {
       const at = points.get(site.slug);
       const { radius, out } = this._shown.get(site.slug);
       const candidates = labelShapes(site.name, container).flatMap((shape) =>
-        labelBoxes(at, radius, shape, out),
+        labelBoxes(at, radius, shape, out, size.x),
       );
       // Beside the marker on one line or two, else pushed out, nearest first.
       candidates.sort((a, b) => a.away - b.away);
@@ -1099,7 +1158,12 @@ export class EventLayer {
     }
     this._badges = kept;
     this._sites?.setBadges(
-      places.map((group) => moveBox(group.tap ? tapBox(group.slot) : group.slot, group.point)),
+      places.map((group) => ({
+        ...moveBox(group.tap ? tapBox(group.slot) : group.slot, group.point),
+        // Whose badge it is and how many events it holds: a busier site's name goes first.
+        at: group.point,
+        events: group.events.length,
+      })),
     );
     return this;
   }
