@@ -111,25 +111,43 @@ def collector_paused() -> Iterator[None]:
 
 
 def cached_answer(
-    request: Request, session: Session, build: Callable[[], dict[str, Any]], *key: Hashable
+    request: Request,
+    session: Session,
+    build: Callable[[], dict[str, Any]],
+    *key: Hashable,
+    headers_of: Callable[[dict[str, Any]], dict[str, str]] | None = None,
 ) -> Response:
     """The answer `build` makes, encoded, from the cache when this data version has it.
 
     The version is read in the request's own transaction, so a cached answer is exactly what the
     queries would read now. A preview (a change set applied for its reviewers) is never cached.
+    `headers_of` gives headers read from the answer (a window's total and next link); they are
+    kept beside it, so a cached answer goes with them unread.
     """
     if PREVIEW in request.query_params:
         with collector_paused():
-            return FastJSON(build())
+            answer = build()
+        return FastJSON(answer, headers=headers_of(answer) if headers_of else None)
     cache = answer_cache(request)
     full_key = (data_version(session), request.url.path, request.url.query, *key)
     body = cache.get(full_key)
+    headers: dict[str, str] = {}
+    if body is not None and headers_of is not None:
+        kept = cache.get((*full_key, "headers"))
+        if kept is None:
+            body = None  # Its headers were dropped from the cache: build both again.
+        else:
+            headers = orjson.loads(kept)
     if body is None:
         with collector_paused():
-            body = orjson.dumps(build())
+            answer = build()
+            body = orjson.dumps(answer)
+        if headers_of is not None:
+            headers = headers_of(answer)
+            cache.put((*full_key, "headers"), orjson.dumps(headers))
         cache.put(full_key, body)
     if len(body) < GZIP_FROM_BYTES or "gzip" not in request.headers.get("accept-encoding", ""):
-        return Response(body, media_type="application/json")
+        return Response(body, media_type="application/json", headers=headers)
     # Compressed once too: gzip of a world-sized year costs more than building it from the cache,
     # and GZipMiddleware passes an answer that already says how it is encoded.
     packed = cache.get((*full_key, "gzip"))
@@ -139,5 +157,5 @@ def cached_answer(
     return Response(
         packed,
         media_type="application/json",
-        headers={"Content-Encoding": "gzip", "Vary": "Accept-Encoding"},
+        headers={**headers, "Content-Encoding": "gzip", "Vary": "Accept-Encoding"},
     )

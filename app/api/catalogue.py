@@ -7,27 +7,19 @@ window starts travel in headers (`X-Total-Count`, and `Link: <...>; rel="next"` 
 and the sites FeatureCollection also says `total` and `next` as members of its own.
 """
 
-from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from app import queries
 from app.api.errors import ERROR_RESPONSES, NOT_FOUND_RESPONSE
+from app.api.windows import WindowDep, next_url, say_where, slice_window
 from app.deps import ActorFilter, SessionDep, Slug, reject_unknown_parameters
 from app.io import geojson
 from app.models import Actor, Force, Site, Source
-from app.paging import (
-    API_DEFAULT_LIMIT,
-    API_MAX_LIMIT,
-    API_MAX_OFFSET,
-    Page,
-    page_of,
-    sampled_citations,
-    sources_with_counts,
-)
+from app.paging import page_of, sampled_citations, sources_with_counts
 
 router = APIRouter(
     prefix="/api/v1",
@@ -35,55 +27,6 @@ router = APIRouter(
     dependencies=[Depends(reject_unknown_parameters)],
     responses=ERROR_RESPONSES,
 )
-
-
-@dataclass(frozen=True)
-class Window:
-    limit: int
-    offset: int
-
-
-def list_window(
-    limit: Annotated[
-        int,
-        Query(
-            ge=1,
-            le=API_MAX_LIMIT,
-            description=f"Rows to answer, 1 to {API_MAX_LIMIT}; the `X-Total-Count` header "
-            "says how many there are.",
-        ),
-    ] = API_DEFAULT_LIMIT,
-    offset: Annotated[
-        int,
-        Query(
-            ge=0,
-            le=API_MAX_OFFSET,
-            description="Rows to skip; the `Link` header (rel=next) gives the next window's URL.",
-        ),
-    ] = 0,
-) -> Window:
-    return Window(limit=limit, offset=offset)
-
-
-WindowDep = Annotated[Window, Depends(list_window)]
-
-
-def _next_url(request: Request, page: Page[Any]) -> str | None:
-    if page.next_offset is None:
-        return None
-    return str(request.url.include_query_params(offset=page.next_offset, limit=page.limit))
-
-
-def _say_where(request: Request, response: Response, page: Page[Any]) -> None:
-    response.headers["X-Total-Count"] = str(page.total)
-    following = _next_url(request, page)
-    if following is not None:
-        response.headers["Link"] = f'<{following}>; rel="next"'
-
-
-def _slice(items: list[Any], window: Window) -> Page[Any]:
-    chosen = items[window.offset : window.offset + window.limit]
-    return Page(items=chosen, total=len(items), offset=window.offset, limit=window.limit)
 
 
 @router.get("/sites", summary="Sites, by name, a window at a time (GeoJSON)")
@@ -94,10 +37,10 @@ def read_sites(
     page = page_of(
         session, select(Site).order_by(Site.name, Site.id), offset=window.offset, limit=window.limit
     )
-    _say_where(request, response, page)
+    say_where(request, response, page)
     collection = geojson.feature_collection(geojson.site_feature(s) for s in page.items)
     # Foreign members (RFC 7946, section 6.1): GeoJSON readers that do not know them skip them.
-    collection.update(total=page.total, next=_next_url(request, page))
+    collection.update(total=page.total, next=next_url(request, page))
     return collection
 
 
@@ -175,8 +118,8 @@ def read_actors(
     """Actors with their map colours, sorted by name ("Actor 2" before "Actor 10")."""
     # Sorted in Python (see queries.list_actors), so the window is cut from the sorted list;
     # actors are few.
-    page = _slice(queries.list_actors(session), window)
-    _say_where(request, response, page)
+    page = slice_window(queries.list_actors(session), window)
+    say_where(request, response, page)
     return [geojson.actor_dict(a) for a in page.items]
 
 
@@ -198,7 +141,7 @@ def read_forces(
     if actors:
         query = query.where(Actor.slug.in_(actors))
     page = page_of(session, query, offset=window.offset, limit=window.limit)
-    _say_where(request, response, page)
+    say_where(request, response, page)
     return [geojson.force_dict(f) for f in page.items]
 
 
@@ -216,7 +159,7 @@ def read_sources(
     """Sources, most reliable first; `original` names the source a reprint relays."""
     query = sources_with_counts()
     page = page_of(session, query, offset=window.offset, limit=window.limit, scalars=False)
-    _say_where(request, response, page)
+    say_where(request, response, page)
     originals = _source_slugs(session, {s.original_id for s, _n in page.items if s.original_id})
     return [
         {

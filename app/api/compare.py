@@ -16,6 +16,7 @@ from app import compare
 from app.api.answers import FastJSON, cached_answer
 from app.api.errors import ERROR_RESPONSES
 from app.api.export import file_name
+from app.api.windows import Window, WindowDep, next_url, slice_window
 from app.deps import ActorFilter, IsoDate, SessionDep, reject_unknown_parameters
 from app.io import geojson
 from app.io.csv_safety import neutralise
@@ -77,16 +78,30 @@ def _presence(presence: compare.Presence | None) -> dict[str, Any] | None:
     }
 
 
-def changes_answer(found: compare.Changes) -> dict[str, Any]:
+def changes_answer(found: compare.Changes, request: Request, window: Window) -> dict[str, Any]:
+    """The comparison's dates and counts, and one window of its changes (a theatre's year can
+    hold tens of thousands, each with its citations)."""
+    page = slice_window(found.changes, window)
     return {
         "from": found.start.isoformat(),
         "to": found.end.isoformat(),
         "swapped": found.swapped,
         "actors": found.actors,
         "counts": found.counts(),
-        "total": len(found.changes),
-        "changes": [change_dict(found, c) for c in found.changes],
+        "total": page.total,
+        "offset": page.offset,
+        "limit": page.limit,
+        "next": next_url(request, page),
+        "changes": [change_dict(found, c) for c in page.items],
     }
+
+
+def window_headers(answer: dict[str, Any]) -> dict[str, str]:
+    """As the catalogues say it: the total, and the next window's URL while changes remain."""
+    headers = {"X-Total-Count": str(answer["total"])}
+    if answer["next"]:
+        headers["Link"] = f'<{answer["next"]}>; rel="next"'
+    return headers
 
 
 @router.get(
@@ -96,17 +111,23 @@ def changes_answer(found: compare.Changes) -> dict[str, Any]:
     response_class=FastJSON,
 )
 def read_changes_between(
-    request: Request, session: SessionDep, actors: ActorFilter, days: ComparedDays
+    request: Request,
+    session: SessionDep,
+    actors: ActorFilter,
+    days: ComparedDays,
+    window: WindowDep,
 ) -> Response:
     """The state on `from` against the state on `to`: forces that appeared, left, moved between
     sites, or changed status or recorded strength, each with the deployments and movements that
     show it and their sources. Given the later day first, the two are compared in time order
-    and `swapped` is true."""
+    and `swapped` is true. Changes come `limit` at a time from `offset`; `total`, `next` and the
+    `X-Total-Count` and `Link` headers say how many there are and where the next window is."""
 
     def build() -> dict[str, Any]:
-        return changes_answer(compare.changes_between(session, *days, actors))
+        found = compare.changes_between(session, *days, actors)
+        return changes_answer(found, request, window)
 
-    return cached_answer(request, session, build)
+    return cached_answer(request, session, build, headers_of=window_headers)
 
 
 # The CSV's columns, in order: one row per change, sources joined with " | ".

@@ -117,7 +117,58 @@ def test_the_csv_name_carries_every_actor_chosen(client: TestClient) -> None:
 
 def test_the_schema_lists_both_operations_with_their_parameters(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
-    for path in ("/api/v1/compare", "/api/v1/compare.csv"):
+    # The JSON answers a window of changes; the CSV is the whole file.
+    for path, window in (("/api/v1/compare", {"limit", "offset"}), ("/api/v1/compare.csv", set())):
         parameters = {p["name"]: p for p in paths[path]["get"]["parameters"]}
-        assert set(parameters) == {"from", "to", "actor"}
+        assert set(parameters) == {"from", "to", "actor"} | window
         assert parameters["from"]["required"] and parameters["to"]["required"]
+
+
+def test_changes_come_a_window_at_a_time_with_the_total_and_next_link(client: TestClient) -> None:
+    everything = client.get("/api/v1/compare", params={"from": "2026-01-01", "to": "2026-02-10"})
+    whole = everything.json()
+    assert whole["total"] >= 3 and whole["next"] is None and "link" not in everything.headers
+    first = client.get(
+        "/api/v1/compare", params={"from": "2026-01-01", "to": "2026-02-10", "limit": 2}
+    )
+    assert first.status_code == 200, first.text
+    assert first.headers["x-total-count"] == str(whole["total"])
+    window = first.json()
+    assert (window["total"], window["offset"], window["limit"]) == (whole["total"], 0, 2)
+    assert window["changes"] == whole["changes"][:2]
+    # The counts are the whole comparison's, not the window's.
+    assert window["counts"] == whole["counts"]
+    assert first.headers["link"] == f'<{window["next"]}>; rel="next"'
+    # Following the links walks every change once, in order; the last window has no next.
+    walked, following = list(window["changes"]), window["next"]
+    while following:
+        answer = client.get(following)
+        assert answer.headers["x-total-count"] == str(whole["total"])
+        walked += answer.json()["changes"]
+        following = answer.json()["next"]
+        assert ("link" in answer.headers) == bool(following)
+    assert walked == whole["changes"]
+
+
+def test_a_cached_window_keeps_its_headers(client: TestClient) -> None:
+    params = {"from": "2026-01-01", "to": "2026-02-10", "limit": 1}
+    first, again = (client.get("/api/v1/compare", params=params) for _ in range(2))
+    assert again.content == first.content
+    assert again.headers["x-total-count"] == first.headers["x-total-count"]
+    assert again.headers["link"] == first.headers["link"]
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"limit": 0}, "limit: Input should be greater than or equal to 1"),
+        ({"offset": -1}, "offset: Input should be greater than or equal to 0"),
+        ({"limit": "all"}, "limit: Input should be a valid integer"),
+    ],
+)
+def test_a_window_out_of_bounds_is_refused_naming_the_parameter(
+    client: TestClient, params: dict[str, object], message: str
+) -> None:
+    answer = client.get("/api/v1/compare", params={**QAMISHLI, **params})
+    assert answer.status_code == 422
+    assert message in answer.json()["message"]
