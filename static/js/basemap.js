@@ -13,10 +13,12 @@ document.head.append(h("link", { rel: "stylesheet", href: "/static/css/basemap.c
 const remoteTiles = new WeakMap();
 
 // The credit names what is on screen: the Natural Earth layers drawn here until a remote tile
-// has arrived; then the tile provider, with Natural Earth for the borders drawn beneath.
-// Kept short: on a phone it shares the bottom edge with the scale (it still wraps there, in two).
+// has arrived; then the tile provider, and Natural Earth for what is drawn beneath.
+// Kept short: on a phone it still wraps, in two lines.
 const OFFLINE_CREDIT = "Natural Earth: borders, rivers, lakes, towns";
-const UNDER_TILES_CREDIT = "Natural Earth (borders)";
+const UNDER_TILES_CREDIT = "Natural Earth";
+// Maps narrower than this (phones) keep the scale away from the credit line.
+const NARROW_MAP_PX = 600;
 
 // @function createMap(element: HTMLElement, options: {tileUrl, tileAttribution}): L.Map
 export function createMap(element, { tileUrl, tileAttribution }) {
@@ -43,7 +45,13 @@ export function createMap(element, { tileUrl, tileAttribution }) {
     });
     tiles.addTo(map);
   }
-  L.control.scale({ imperial: false }).addTo(map);
+  // On a phone's narrow map the credit wraps onto two lines along the bottom edge and would
+  // cover a scale beside it: there the scale goes top right, where nothing else is.
+  const narrow = element.clientWidth < NARROW_MAP_PX;
+  // 120 px at most: a round distance then takes at least 60 px, room for its words ("100 km").
+  L.control
+    .scale({ imperial: false, maxWidth: 120, position: narrow ? "topright" : "bottomleft" })
+    .addTo(map);
   return map;
 }
 
@@ -124,17 +132,19 @@ function besideDot(x, y, width) {
   ];
 }
 
-// What is already written on the map, in map pixels: site and country names and the sites'
-// "?" and "!" marks (all in the labels pane), and the map's controls (zoom, scale, credit). A
-// town's name never covers one of them.
-function labelBoxes(map) {
+// What is already on the map, in map pixels: site and country names and the sites' "?" and "!"
+// marks (all in the labels pane), event badges, off-map tags and clusters (the marker pane), and
+// the map's controls (zoom, scale, credit). With the site markers (`discs`, from the SiteLayer),
+// a town's name never covers one of them: the data comes first.
+function labelBoxes(map, discs) {
   const container = map.getContainer();
   const origin = container.getBoundingClientRect();
   const labels = [...map.getPane("labels").children].map((label) => {
     return label.firstElementChild ?? label;
   });
+  const marks = [...map.getPane("markerPane").children];
   const controls = [...container.querySelectorAll(".leaflet-control")];
-  return [...labels, ...controls].map((element) => {
+  const drawn = [...labels, ...marks, ...controls].map((element) => {
     const r = element.getBoundingClientRect();
     return {
       left: r.left - origin.left,
@@ -143,18 +153,19 @@ function labelBoxes(map) {
       bottom: r.bottom - origin.top,
     };
   });
+  return [...discs, ...drawn];
 }
 
 // Town names (Natural Earth populated places) as non-interactive labels, the most populous
-// first; a name that would overlap one already placed, or anything in the labels pane, is left
-// out.
-function placeLabels(map, places, tiles) {
+// first; a name that would overlap one already placed, a site's marker, or anything written on
+// the map, is left out.
+function placeLabels(map, places, tiles, markers) {
   const group = L.layerGroup().addTo(map);
   const update = () => {
     group.clearLayers();
     const zoom = map.getZoom();
     const bounds = map.getBounds();
-    const taken = labelBoxes(map);
+    const taken = labelBoxes(map, markers());
     const { x: width, y: height } = map.getSize();
     for (const [lon, lat, name, population] of places) {
       if (minZoomFor(population) > zoom) continue;
@@ -193,25 +204,30 @@ function placeLabels(map, places, tiles) {
   };
   const watcher = new MutationObserver(schedule);
   watcher.observe(map.getPane("labels"), { childList: true });
+  const onSites = schedule;
+  map.on("sitesplaced", onSites);
   map.on("moveend", schedule);
   map.whenReady(update);
   if (tiles) {
     // A remote tile carries its own town names; two sets would clash.
     map.once("remotetilesloaded", () => {
       watcher.disconnect();
+      map.off("sitesplaced", onSites);
       map.off("moveend", schedule);
       map.removeLayer(group);
     });
   }
 }
 
-// @function drawBasemap(map: L.Map, basemap: {countries: TopoJSON, region: object}): void
+// @function drawBasemap(map: L.Map, basemap: {countries: TopoJSON, region: object}, markers?: () => Array<box>): void
 // Natural Earth drawn below any remote tiles, so the map reads with no network at all: country
 // fills and borders for the world, and for the data's region (static/vendor/natural-earth,
 // cut by scripts/clip_basemap.py) lakes, rivers and town names.
 // Country and town names until a remote tile has loaded: the tiles carry their own, and two sets
 // would clash; with no network no tile ever loads, so the names stay.
-export function drawBasemap(map, { countries: topology, region }) {
+// `markers` says where the site markers are, in map pixels (drawn on a canvas, out of the page's
+// reach): town names keep clear of them, and are placed again when the map fires "sitesplaced".
+export function drawBasemap(map, { countries: topology, region }, markers = () => []) {
   const { topojson } = window;
   const renderer = L.canvas({ pane: "basemap", padding: 0.5 });
   const object = topology.objects.countries;
@@ -251,7 +267,7 @@ export function drawBasemap(map, { countries: topology, region }) {
 
   const tiles = remoteTiles.get(map);
   if (tiles?.loaded) return;
-  placeLabels(map, region.places, tiles);
+  placeLabels(map, region.places, tiles, markers);
   const labels = [];
   for (const feature of countries.features) {
     const at = feature.geometry && labelPoint(feature.geometry);

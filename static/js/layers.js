@@ -75,6 +75,14 @@ const touch = window.matchMedia("(pointer: coarse), (max-width: 760px)");
 export function fitPopup(popup, map) {
   const size = map.getSize();
   const pad = size.x < 600 ? 12 : 48;
+  // A control in the top-right corner (a phone's scale) would cover the close button: popups
+  // keep below it.
+  const container = map.getContainer();
+  const corner = container.querySelector(".leaflet-top.leaflet-right .leaflet-control");
+  const below = corner
+    ? corner.getBoundingClientRect().bottom - container.getBoundingClientRect().top
+    : 0;
+  const top = Math.max(pad, below + 4);
   // maxWidth is the content's: the popup's margins (0.9rem each side) and border come on top,
   // and the top-left padding is wider, for the zoom buttons.
   const width = size.x - 2 * pad - 40 - 40;
@@ -82,11 +90,12 @@ export function fitPopup(popup, map) {
     maxWidth: Math.max(160, Math.min(340, width)),
     minWidth: Math.max(120, Math.min(220, width)),
     // Room for the popup's margins, close button and tip below the scrolled content.
-    maxHeight: Math.max(120, Math.min(340, size.y - 2 * pad - 70)),
+    maxHeight: Math.max(120, Math.min(340, size.y - pad - top - 70)),
     autoPan: popup.options.autoPan !== false,
     autoPanPadding: [pad, pad],
-    // The zoom buttons sit in the top-left corner: keep popups clear of them.
-    autoPanPaddingTopLeft: [pad + 40, pad],
+    // The zoom buttons sit in the top-left corner: keep popups clear of them. (Leaflet takes
+    // the top edge's padding from this corner's.)
+    autoPanPaddingTopLeft: [pad + 40, top],
   });
   return popup;
 }
@@ -446,6 +455,7 @@ export class SiteLayer {
     // Event badges on the map, as {latlng, radius} of the marker each hangs off.
     this._badges = [];
     this._badgesFrom = new Map();
+    this._markerBoxes = [];
     this._index = null;
     this._places = null;
     this._clustering = false;
@@ -764,6 +774,7 @@ export class SiteLayer {
   // left out, and comes back on zooming in. Names are buttons: a click or Enter opens the site.
   _drawLabels() {
     this._labels.clearLayers();
+    this._markerBoxes = [];
     const map = this._map;
     const zoom = map.getZoom();
     if (zoom < FEW_SITES_LABEL_ZOOM) return;
@@ -869,6 +880,16 @@ export class SiteLayer {
       placed.set(site.slug, box);
     }
     for (const [slug, box] of placed) this._drawLabel(this._sites.get(slug), box, points.get(slug));
+    // The markers are drawn on a canvas, out of the page's reach: town names (basemap.js) ask
+    // where they are (markerBoxes), and are placed again now.
+    this._markerBoxes = discs.map((disc) => disc.box);
+    map.fire("sitesplaced");
+  }
+
+  // @method markerBoxes(): Array<{left, right, top, bottom}>
+  // The markers in view as last named, in map (container) pixels.
+  markerBoxes() {
+    return this._markerBoxes;
   }
 
   _drawLabel(site, box, at) {

@@ -496,7 +496,7 @@ $("window-select").addEventListener("change", (event) => {
 
 async function start() {
   const basemap = track(fetchBasemap())
-    .then((topology) => drawBasemap(map, topology))
+    .then((topology) => drawBasemap(map, topology, () => sites.markerBoxes()))
     .catch((error) =>
       notice(
         `The offline basemap could not be drawn (${error.message}); markers are still correct.`,

@@ -127,6 +127,54 @@ def test_town_names_do_not_cover_each_other(wide: UI) -> None:
     wide.shot("basemap-aleppo-z8")
 
 
+def named_site_markers(page: Page) -> list[list[float]]:
+    """The boxes of the named sites' markers (drawn on a canvas, so found from their names).
+
+    A name's Leaflet icon sits at the marker's point, moved back by its anchor with a negative
+    margin; a marker is at least 10 px in radius (one force).
+    """
+    return page.evaluate(
+        """() => [...document.querySelectorAll(".site-label [data-site]")].map((span) => {
+            const icon = span.parentElement;
+            const box = icon.getBoundingClientRect();
+            const style = getComputedStyle(icon);
+            const x = box.left - parseFloat(style.marginLeft);
+            const y = box.top - parseFloat(style.marginTop);
+            return [x - 10, y - 10, x + 10, y + 10];
+        })"""
+    )
+
+
+@pytest.mark.parametrize("size", ["wide", "phone"])
+def test_town_names_keep_clear_of_site_markers(request: pytest.FixtureRequest, size: str) -> None:
+    ui: UI = request.getfixturevalue(size)
+    # Tartus and Al Qamishli are towns with a site on them: the site's marker wins.
+    page = ui.open("/?date=2026-01-10")
+    markers = named_site_markers(page)
+    towns = boxes(page, ".place-label span")
+    assert len(markers) >= 8 and len(towns) >= 5, (markers, towns)
+    for town in towns:
+        for marker in markers:
+            assert not overlapping(town, marker), (town, marker)
+    ui.shot(f"basemap-towns-clear-of-markers-{size}")
+
+
+@pytest.mark.parametrize("size", ["wide", "phone"])
+def test_the_scale_is_readable_and_clear_of_the_credit(
+    request: pytest.FixtureRequest, size: str
+) -> None:
+    ui: UI = request.getfixturevalue(size)
+    page = ui.open("/")
+    (scale,) = boxes(page, ".leaflet-control-scale-line")
+    (credit_box,) = boxes(page, ".leaflet-control-attribution")
+    assert not overlapping(scale, credit_box), (scale, credit_box)
+    # Its words fit inside the line that measures the distance.
+    fits = page.locator(".leaflet-control-scale-line").evaluate(
+        "(line) => line.scrollWidth <= line.clientWidth"
+    )
+    assert fits, page.locator(".leaflet-control-scale-line").inner_text()
+
+
 def test_the_credit_names_natural_earth_and_its_layers_offline(wide: UI) -> None:
     page = wide.open(QAMISHLI_Z10)
     text = credit(page)
