@@ -242,8 +242,8 @@ function moveBox(box, by) {
   };
 }
 
-// A name on one line, and for a name of several words also on two lines (split at the space
-// nearest its middle), which fits where a long one-line name would not.
+// A name on one line, and for a name of several words also on two lines and (three words or
+// more) on three, cut where the longest line is shortest: each fits where a wider one would not.
 function labelShapes(name, element) {
   const words = name.split(" ");
   const shape = (lines) => ({
@@ -769,9 +769,10 @@ export class SiteLayer {
   }
 
   // Names from SITE_LABEL_ZOOM on; below it only when few sites are in view. Placed greedily in
-  // priority order (the open site, then more forces, then more actors, then by name), to the
-  // right of the marker or else below it; a name that would cover another name or a marker is
-  // left out, and comes back on zooming in. Names are buttons: a click or Enter opens the site.
+  // priority order (the open site, then the busier: forces plus events shown, then more actors,
+  // then by name), beside the marker or else pushed out on a leader; a name that would cover
+  // another name, a marker, a badge or a map control is left out, and comes back on zooming in.
+  // Names are buttons: a click or Enter opens the site.
   _drawLabels() {
     this._labels.clearLayers();
     this._markerBoxes = [];
@@ -793,14 +794,17 @@ export class SiteLayer {
       const key = `${Math.round(badge.at.x)},${Math.round(badge.at.y)}`;
       eventsHere.set(key, (eventsHere.get(key) || 0) + badge.events);
     }
-    const busy = (site) => {
-      const at = map.latLngToLayerPoint(this._shown.get(site.slug).latlng);
-      return forcesAt(site) + (eventsHere.get(`${Math.round(at.x)},${Math.round(at.y)}`) || 0);
-    };
+    const busy = new Map(
+      inView.map((site) => {
+        const at = map.latLngToLayerPoint(this._shown.get(site.slug).latlng);
+        const events = eventsHere.get(`${Math.round(at.x)},${Math.round(at.y)}`) || 0;
+        return [site.slug, forcesAt(site) + events];
+      }),
+    );
     inView.sort(
       (a, b) =>
         rank(a) - rank(b) ||
-        busy(b) - busy(a) ||
+        busy.get(b.slug) - busy.get(a.slug) ||
         actorsAt(b) - actorsAt(a) ||
         a.name.localeCompare(b.name),
     );
