@@ -1,6 +1,6 @@
 // What changed on the map: each drawing is compared with the one before it (or, in compare mode,
-// with the URL's `compare` date), per site and actor: who arrived, who left, whose status or number
-// of forces changed. The answer is marked on the map (a ring and a symbol around the site, a ghost
+// with the URL's `compare` date), per site and actor: who arrived, who left, whose status, number
+// of forces or record (a new strength or details) changed. The answer is marked on the map (a ring and a symbol around the site, a ghost
 // where a site emptied) and said in words in the "Changes" list. Everything comes from the year
 // index already in memory: no request is made for it.
 
@@ -52,6 +52,7 @@ export function summarise(sites) {
           status: d.status,
           forces: 0,
           forceSet: new Set(),
+          records: new Set(),
         };
         actors.set(d.actor, actor);
       }
@@ -59,6 +60,7 @@ export function summarise(sites) {
       if ((STATUS_RANK[d.status] ?? 9) < (STATUS_RANK[actor.status] ?? 9)) actor.status = d.status;
       actor.forceSet.add(d.force);
       actor.forces = actor.forceSet.size;
+      actor.records.add(d.slug);
     }
     out.set(site.slug, {
       site: { slug: site.slug, name: site.name, rank: site.rank, latlng: site.latlng },
@@ -67,6 +69,12 @@ export function summarise(sites) {
     });
   }
   return out;
+}
+
+function sameSet(a, b) {
+  if (a.size !== b.size) return false;
+  for (const item of a) if (!b.has(item)) return false;
+  return true;
 }
 
 function entry(kind, place, actor, text) {
@@ -102,6 +110,9 @@ export function diffSummaries(before, after) {
         const parts = [];
         if (a.status !== b.status) parts.push(`${statusText(a.status)} → ${statusText(b.status)}`);
         if (a.forces !== b.forces) parts.push(`${forcesText(a.forces)} → ${forcesText(b.forces)}`);
+        // Same status and forces, but another record holds them: its strength or details
+        // changed (the index carries no strength; the site's card says what it is now).
+        if (!parts.length && !sameSet(a.records, b.records)) parts.push("new record (strength or details)");
         const text = `${b.name}: ${parts.join(", ")}`;
         if (parts.length) entries.push(entry("changed", place, b, text));
       }

@@ -46,7 +46,7 @@ HOSTILE_DEPLOYMENT = "xss-test-deployment"
 HOSTILE_CLAIM = "<img src=y onerror=alert(3)> claims the base exists"
 
 
-def _rewrite(path: Path, extra: dict[str, str]) -> None:
+def append_row(path: Path, extra: dict[str, str]) -> None:
     """Append one row to a dataset CSV, keeping its header (and so its column order)."""
     with path.open(newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
@@ -59,7 +59,7 @@ def _rewrite(path: Path, extra: dict[str, str]) -> None:
         writer.writerows(rows)
 
 
-def _first(path: Path, **where: str) -> dict[str, str]:
+def first_row(path: Path, **where: str) -> dict[str, str]:
     with path.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     for row in rows:
@@ -73,9 +73,9 @@ def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """data/syria plus one site whose name is an HTML injection attempt."""
     folder = tmp_path_factory.mktemp("dataset") / "syria"
     shutil.copytree(DATASET, folder)
-    force = _first(folder / "forces.csv", actor="united-states")
-    source = _first(folder / "sources.csv")
-    _rewrite(
+    force = first_row(folder / "forces.csv", actor="united-states")
+    source = first_row(folder / "sources.csv")
+    append_row(
         folder / "sites.csv",
         {
             "slug": HOSTILE_SLUG,
@@ -88,7 +88,7 @@ def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "description": "<script>alert(2)</script> test site",
         },
     )
-    _rewrite(
+    append_row(
         folder / "deployments.csv",
         {
             "slug": HOSTILE_DEPLOYMENT,
@@ -102,7 +102,7 @@ def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "note": "<svg onload=alert(4)>",
         },
     )
-    _rewrite(
+    append_row(
         folder / "citations.csv",
         {
             "source": source["slug"],

@@ -6,11 +6,27 @@ was gone on 28 Jan 2026, the first day absent (data/syria/deployments.csv, ru-qa
 guard stayed at the airport until 4 Feb 2026, so the site itself is still drawn on 28 Jan.
 """
 
+import os
 import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
 
-from playwright.sync_api import expect
+import pytest
+from playwright.sync_api import Browser, expect
 
-from tests.browser.conftest import ARTIFACTS, UI
+from tests.browser.conftest import (
+    ARTIFACTS,
+    ROOT,
+    UI,
+    WIDE,
+    append_row,
+    first_row,
+    open_ui,
+    serve,
+)
 from tests.browser.test_axe import report, violations
 
 # The airport close up, so its marker is not crowded by the city's.
@@ -277,3 +293,101 @@ def test_a_change_in_the_number_of_forces_is_said_in_words(wide: UI) -> None:
     assert [row["change"] for row in rows] == ["changed"], rows
     assert "Russian Federation: 1 force → 2 forces" in rows[0]["text"]
     assert marked_sites(wide)[AIRPORT] == "changed"
+
+
+# A base whose one force is recorded twice in a row with the same status, the second record
+# revising its strength: a step across the seam changes no status and no count, only the record.
+REVISED_SITE = "revised-strength-base"
+REVISED_FORCE = "revised-strength-force"
+REVISED_DAY = "2019-06-01"
+
+
+@pytest.fixture(scope="module")
+def revised_url(dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A server on the test dataset plus that base (kept out of the shared one's counts)."""
+    work = tmp_path_factory.mktemp("revised")
+    folder = work / "syria"
+    shutil.copytree(dataset, folder)
+    source = first_row(folder / "sources.csv")
+    append_row(
+        folder / "forces.csv",
+        {
+            "slug": REVISED_FORCE,
+            "name": "Revised strength test force",
+            "actor": "united-states",
+            "branch": "ground",
+        },
+    )
+    append_row(
+        folder / "sites.csv",
+        {
+            "slug": REVISED_SITE,
+            "name": "Revised strength test base",
+            "kind": "outpost",
+            "lat": "34.5",
+            "lon": "40.5",
+            "geo_precision": "1",
+            "country": "SY",
+        },
+    )
+    for slug, start, end, strength in (
+        ("revised-strength-first", "2019-01-01", REVISED_DAY, "about 200"),
+        ("revised-strength-second", REVISED_DAY, "2019-12-01", "about 50"),
+    ):
+        append_row(
+            folder / "deployments.csv",
+            {
+                "slug": slug,
+                "force": REVISED_FORCE,
+                "site": REVISED_SITE,
+                "start": start,
+                "start_precision": "day",
+                "end": end,
+                "end_precision": "day",
+                "status": "active",
+                "strength": strength,
+                "confidence": "medium",
+            },
+        )
+        append_row(
+            folder / "citations.csv",
+            {
+                "source": source["slug"],
+                "record_type": "deployment",
+                "record": slug,
+                "stance": "supports",
+                "credibility": "3",
+                "claim": "test record",
+            },
+        )
+    url = f"sqlite:///{work / 'orbat.db'}"
+    env = {**os.environ, "ORBAT_DATABASE_URL": url}
+    for command in (["db", "upgrade"], ["import", str(folder)]):
+        subprocess.run(
+            [sys.executable, "-m", "app", *command, "--database-url", url],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+    with serve(url, work, ORBAT_REMOTE_TILES="false") as served:
+        yield served
+
+
+@pytest.fixture
+def revised(browser: Browser, revised_url: str) -> Iterator[UI]:
+    yield from open_ui(browser, revised_url, WIDE)
+
+
+def test_a_revised_record_with_the_same_status_is_marked_as_a_change(revised: UI) -> None:
+    page = revised.open("/?date=2019-05-31&actor=united-states&z=8&lat=34.5&lon=40.5")
+    step_day(revised)
+    rows = [row for row in entries(revised) if row["site"] == REVISED_SITE]
+    assert [row["change"] for row in rows] == ["changed"], entries(revised)
+    assert "new record (strength or details)" in rows[0]["text"]
+    assert marked_sites(revised).get(REVISED_SITE) == "changed"
+    revised.shot("changes-revised-record")
+    # The day after, nothing changed there.
+    step_day(revised)
+    assert not [row for row in entries(revised) if row["site"] == REVISED_SITE]
+    expect(page.locator(f'.change-mark[data-site="{REVISED_SITE}"]')).to_have_count(0)
