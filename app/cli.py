@@ -3,22 +3,26 @@
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from sqlalchemy import func, select
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from app import accounts
-from app.db import Database
+from app.db import IN_MEMORY, Database
 from app.io.exchange import DatasetError, Problem, count_rows, export_dataset, import_dataset
 from app.models import ENTITIES, ApiToken, Deployment, Role, User
 from app.records import FILE_OF
 from app.settings import PROJECT_ROOT, Settings, get_settings
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 app = typer.Typer(help="Orbat Map: military deployments over time, with their sources.")
 db_app = typer.Typer(help="Database schema.")
@@ -59,14 +63,64 @@ def _url(database_url: str | None) -> str:
     return database_url or get_settings().database_url
 
 
-def upgrade_database(url: str, revision: str = "head") -> None:
-    from alembic import command
+def _alembic_config(url: str) -> "Config":
     from alembic.config import Config
 
     config = Config(str(PROJECT_ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
     config.attributes["database_url"] = url
-    command.upgrade(config, revision)
+    return config
+
+
+def upgrade_database(url: str, revision: str = "head") -> None:
+    from alembic import command
+
+    command.upgrade(_alembic_config(url), revision)
+
+
+def open_database(database_url: str | None) -> Database:
+    """The database, once its schema is the one this code was written for.
+
+    Otherwise one line says what to run: a database with no tables (a new file, a mistyped
+    path) used to end a command in a traceback from its first query.
+    """
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    url = _url(database_url)
+    parsed = make_url(url)
+    # Connecting would create an empty file where the path was mistyped.
+    on_disk = parsed.get_backend_name() == "sqlite" and parsed.database not in IN_MEMORY
+    if on_disk and not Path(parsed.database or "").is_file():
+        err.print(
+            f"orbat: no database file at {parsed.database}: run `orbat db upgrade` to make one",
+            markup=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(2)
+    database = Database(url)
+    try:
+        with database.engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+    except SQLAlchemyError as exc:
+        database.close()
+        reason = str(getattr(exc, "orig", None) or exc).strip()
+        err.print(
+            f"orbat: cannot open the database at {_safe(url)}: {reason}",
+            markup=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(2) from None
+    expected = ScriptDirectory.from_config(_alembic_config(url)).get_current_head()
+    if current == expected:
+        return database
+    database.close()
+    if current is None:
+        problem = "has no tables yet: run `orbat db upgrade` first"
+    else:
+        problem = f"is at schema {current}, this version needs {expected}: run `orbat db upgrade`"
+    err.print(f"orbat: the database at {_safe(url)} {problem}", markup=False, soft_wrap=True)
+    raise typer.Exit(2)
 
 
 @db_app.command("upgrade")
@@ -82,8 +136,6 @@ def db_upgrade(
 
 def _safe(url: str) -> str:
     # Never echo a password from the URL.
-    from sqlalchemy.engine import make_url
-
     return make_url(url).render_as_string(hide_password=True)
 
 
@@ -166,7 +218,7 @@ def import_command(
     if not path.exists():
         err.print(f"PATH: {path} does not exist", markup=False)
         raise typer.Exit(2)
-    database = Database(_url(database_url))
+    database = open_database(database_url)
     warnings: list[Problem] = []
     try:
         counts = load(database, path, dry_run=dry_run, strict=strict, warnings=warnings)
@@ -187,7 +239,7 @@ def export_command(
     database_url: DatabaseOption = None,
 ) -> None:
     """Write the whole database in the exchange format."""
-    database = Database(_url(database_url))
+    database = open_database(database_url)
     try:
         with database.session() as session:
             counts = export_dataset(session, path)
@@ -208,7 +260,7 @@ def seed_command(
     ] = False,
 ) -> None:
     """Load the bundled dataset (data/syria)."""
-    database = Database(_url(database_url))
+    database = open_database(database_url)
     warnings: list[Problem] = []
     try:
         with database.session() as session:
@@ -295,7 +347,7 @@ def _read_password(name: str) -> str:
 
 
 def _with_user(database_url: str | None, name: str, action: Callable[[Session, User], str]) -> None:
-    database = Database(_url(database_url))
+    database = open_database(database_url)
     try:
         with database.write_session() as session:
             user = accounts.find_user(session, name)
@@ -323,7 +375,7 @@ def user_create(
     except accounts.AccountError as exc:
         err.print(str(exc), markup=False)
         raise typer.Exit(1) from None
-    database = Database(_url(database_url))
+    database = open_database(database_url)
     try:
         with database.write_session() as session:
             accounts.create_user(session, name, role, password)
@@ -405,7 +457,7 @@ def user_role(
 @user_app.command("list")
 def user_list(database_url: DatabaseOption = None) -> None:
     """Accounts with their role and state (never a secret)."""
-    database = Database(_url(database_url))
+    database = open_database(database_url)
     try:
         with database.session() as session:
             users = list(session.scalars(select(User).order_by(User.name)))

@@ -1,15 +1,21 @@
 """The `orbat` command as a newcomer and `make run` use it."""
 
+import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
+from alembic.script import ScriptDirectory
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from app.cli import app as cli
+from app.cli import upgrade_database
 from app.db import Database
 from app.models import Deployment, Event
 from app.settings import PROJECT_ROOT
+
+SYRIA = PROJECT_ROOT / "data" / "syria"
 
 
 def deployments(url: str) -> int:
@@ -93,3 +99,44 @@ def deployments_table_missing(url: str) -> bool:
             return not db.engine.dialect.has_table(connection, "deployment")
     finally:
         db.close()
+
+
+def test_a_command_on_a_missing_database_file_says_to_upgrade_and_creates_nothing(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "mistyped.db"
+    for command in (["import", str(SYRIA)], ["export", "out"], ["user", "list"]):
+        result = CliRunner().invoke(cli, [*command, "--database-url", f"sqlite:///{path}"])
+        assert result.exit_code == 2, result.output
+        assert f"no database file at {path}" in result.output
+        assert "orbat db upgrade" in result.output
+        assert "Traceback" not in result.output
+    assert not path.exists()
+
+
+def test_a_command_on_a_database_without_tables_says_to_upgrade(tmp_path: Path) -> None:
+    path = tmp_path / "empty.db"
+    path.touch()
+    url = f"sqlite:///{path}"
+    result = CliRunner().invoke(cli, ["import", str(SYRIA), "--database-url", url])
+    assert result.exit_code == 2, result.output
+    assert "has no tables yet: run `orbat db upgrade` first" in result.output
+    # Nothing was written: still no table at all.
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("SELECT count(*) FROM sqlite_master").fetchone() == (0,)
+
+
+def test_a_command_on_an_older_schema_names_both_revisions(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    script = ScriptDirectory(str(PROJECT_ROOT / "migrations"))
+    first, head = script.get_base(), script.get_current_head()
+    assert first != head
+    upgrade_database(url, first)
+    result = CliRunner().invoke(cli, ["user", "list", "--database-url", url])
+    assert result.exit_code == 2, result.output
+    assert f"is at schema {first}, this version needs {head}: run `orbat db upgrade`" in (
+        result.output.replace("\n", " ")
+    )
+    # Upgraded, the same command runs.
+    upgrade_database(url)
+    assert CliRunner().invoke(cli, ["user", "list", "--database-url", url]).exit_code == 0
