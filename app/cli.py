@@ -288,6 +288,9 @@ def serve_command(
     """Serve the dashboard and API."""
     import uvicorn
 
+    # Refused before listening: on a database that needs upgrading every request would fail.
+    open_database(None).close()
+
     uvicorn.run("app.asgi:app", host=host, port=port, reload=reload)
 
 

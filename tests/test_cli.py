@@ -1,5 +1,6 @@
 """The `orbat` command as a newcomer and `make run` use it."""
 
+import os
 import sqlite3
 import subprocess
 import sys
@@ -140,3 +141,19 @@ def test_a_command_on_an_older_schema_names_both_revisions(tmp_path: Path) -> No
     # Upgraded, the same command runs.
     upgrade_database(url)
     assert CliRunner().invoke(cli, ["user", "list", "--database-url", url]).exit_code == 0
+
+
+def test_serve_refuses_to_start_on_a_database_without_tables(tmp_path: Path) -> None:
+    path = tmp_path / "empty.db"
+    path.touch()
+    result = subprocess.run(
+        [sys.executable, "-m", "app", "serve", "--port", "9"],
+        cwd=tmp_path,
+        env={**os.environ, "ORBAT_DATABASE_URL": f"sqlite:///{path}"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "has no tables yet: run `orbat db upgrade` first" in result.stderr.replace("\n", " ")
+    assert "Traceback" not in result.stderr
