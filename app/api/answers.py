@@ -130,6 +130,9 @@ def cached_answer(
         return FastJSON(answer, headers=headers_of(answer) if headers_of else None)
     cache = answer_cache(request)
     full_key = (data_version(session), request.url.path, request.url.query, *key)
+    if headers_of is not None:
+        # Such headers may hold this server's address as the client named it (a next link).
+        full_key = (*full_key, str(request.base_url))
     body = cache.get(full_key)
     headers: dict[str, str] = {}
     if body is not None and headers_of is not None:

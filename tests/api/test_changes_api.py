@@ -172,3 +172,11 @@ def test_a_window_out_of_bounds_is_refused_naming_the_parameter(
     answer = client.get("/api/v1/compare", params={**QAMISHLI, **params})
     assert answer.status_code == 422
     assert message in answer.json()["message"]
+
+
+def test_a_next_link_names_the_host_the_client_asked(client: TestClient) -> None:
+    params = {"from": "2026-01-01", "to": "2026-02-10", "limit": 1}
+    for host in ("orbat.example", "127.0.0.1:8000"):
+        answer = client.get("/api/v1/compare", params=params, headers={"Host": host})
+        assert answer.json()["next"].startswith(f"http://{host}/api/v1/compare?")
+        assert answer.headers["link"].startswith(f"<http://{host}/")
