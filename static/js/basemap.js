@@ -2,7 +2,7 @@
 // lakes and towns drawn in the browser, and remote tiles over them when the settings name a tile
 // server.
 
-import { h } from "./dom.js";
+import { boxIn, h } from "./dom.js";
 
 const L = window.L;
 
@@ -138,22 +138,12 @@ function besideDot(x, y, width) {
 // a town's name never covers one of them: the data comes first.
 function labelBoxes(map, discs) {
   const container = map.getContainer();
-  const origin = container.getBoundingClientRect();
   const labels = [...map.getPane("labels").children].map((label) => {
     return label.firstElementChild ?? label;
   });
   const marks = [...map.getPane("markerPane").children];
   const controls = [...container.querySelectorAll(".leaflet-control")];
-  const drawn = [...labels, ...marks, ...controls].map((element) => {
-    const r = element.getBoundingClientRect();
-    return {
-      left: r.left - origin.left,
-      right: r.right - origin.left,
-      top: r.top - origin.top,
-      bottom: r.bottom - origin.top,
-    };
-  });
-  return [...discs, ...drawn];
+  return [...discs, ...[...labels, ...marks, ...controls].map((e) => boxIn(e, container))];
 }
 
 // Town names (Natural Earth populated places) as non-interactive labels, the most populous
@@ -204,16 +194,13 @@ function placeLabels(map, places, tiles, markers) {
   };
   const watcher = new MutationObserver(schedule);
   watcher.observe(map.getPane("labels"), { childList: true });
-  const onSites = schedule;
-  map.on("sitesplaced", onSites);
-  map.on("moveend", schedule);
+  map.on("sitesplaced moveend", schedule);
   map.whenReady(update);
   if (tiles) {
     // A remote tile carries its own town names; two sets would clash.
     map.once("remotetilesloaded", () => {
       watcher.disconnect();
-      map.off("sitesplaced", onSites);
-      map.off("moveend", schedule);
+      map.off("sitesplaced moveend", schedule);
       map.removeLayer(group);
     });
   }

@@ -1,8 +1,9 @@
 // What changed on the map: each drawing is compared with the one before it (or, in compare mode,
 // with the URL's `compare` date), per site and actor: who arrived, who left, whose status, number
-// of forces or record (a new strength or details) changed. The answer is marked on the map (a ring and a symbol around the site, a ghost
-// where a site emptied) and said in words in the "Changes" list. Everything comes from the year
-// index already in memory: no request is made for it.
+// of forces or record (a new strength or details) changed. The answer is marked on the map (a
+// ring and a symbol around the site, a ghost where a site emptied) and said in words in the
+// "Changes" list. Everything comes from the year index already in memory: no request is made
+// for it.
 
 import { clear, h, moreItem, swatch } from "./dom.js";
 import { STATUS_TEXT, formatWhen, label, parseTypedDate, step } from "./format.js";
@@ -112,7 +113,9 @@ export function diffSummaries(before, after) {
         if (a.forces !== b.forces) parts.push(`${forcesText(a.forces)} → ${forcesText(b.forces)}`);
         // Same status and forces, but another record holds them: its strength or details
         // changed (the index carries no strength; the site's card says what it is now).
-        if (!parts.length && !sameSet(a.records, b.records)) parts.push("new record (strength or details)");
+        if (!parts.length && !sameSet(a.records, b.records)) {
+          parts.push("new record (strength or details)");
+        }
         const text = `${b.name}: ${parts.join(", ")}`;
         if (parts.length) entries.push(entry("changed", place, b, text));
       }

@@ -22,6 +22,19 @@ function append(element, children) {
   }
 }
 
+// @function boxIn(element, frame): {left, right, top, bottom}
+// Where an element is drawn, in pixels from the top-left corner of another (a map's container).
+export function boxIn(element, frame) {
+  const box = element.getBoundingClientRect();
+  const origin = frame.getBoundingClientRect();
+  return {
+    left: box.left - origin.left,
+    right: box.right - origin.left,
+    top: box.top - origin.top,
+    bottom: box.bottom - origin.top,
+  };
+}
+
 export function clear(element) {
   element.replaceChildren();
   return element;

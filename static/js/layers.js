@@ -16,7 +16,7 @@
 // count whose popup lists them. On touch screens every target is 44 px unless that would cover a
 // neighbouring marker.
 
-import { h, safeColor } from "./dom.js";
+import { boxIn, h, safeColor } from "./dom.js";
 import { movementCard, siteCard, withEvidence } from "./details.js";
 import { formatWhen } from "./format.js";
 
@@ -79,10 +79,7 @@ export function fitPopup(popup, map) {
   // keep below it.
   const container = map.getContainer();
   const corner = container.querySelector(".leaflet-top.leaflet-right .leaflet-control");
-  const below = corner
-    ? corner.getBoundingClientRect().bottom - container.getBoundingClientRect().top
-    : 0;
-  const top = Math.max(pad, below + 4);
+  const top = Math.max(pad, corner ? boxIn(corner, container).bottom + 4 : 0);
   // maxWidth is the content's: the popup's margins (0.9rem each side) and border come on top,
   // and the top-left padding is wider, for the zoom buttons.
   const width = size.x - 2 * pad - 40 - 40;
@@ -832,16 +829,9 @@ export class SiteLayer {
     const origin = map.layerPointToContainerPoint(L.point(0, 0));
     const container = map.getContainer();
     // The map's own controls (zoom buttons, scale, credit line) cover names under them.
-    const frame = container.getBoundingClientRect();
-    const controls = [...container.querySelectorAll(".leaflet-control")].map((control) => {
-      const box = control.getBoundingClientRect();
-      return {
-        left: box.left - frame.left,
-        right: box.right - frame.left,
-        top: box.top - frame.top,
-        bottom: box.bottom - frame.top,
-      };
-    });
+    const controls = [...container.querySelectorAll(".leaflet-control")].map((control) =>
+      boxIn(control, container),
+    );
     const taken = [...this._badges.map((box) => moveBox(box, origin)), ...controls];
     const size = map.getSize();
     // One pass in priority order: a busier site's name, pushed out if need be, comes before a
@@ -1094,11 +1084,9 @@ export class MovementLayer {
   // A tag's box as drawn (its text, which marks.css shifts off the marker's anchor), in layer
   // pixels.
   _layerBox(marker) {
-    const map = this._map.getContainer().getBoundingClientRect();
     const element = marker.getElement();
-    const drawn = (element.firstElementChild || element).getBoundingClientRect();
-    const at = this._map.containerPointToLayerPoint([drawn.left - map.left, drawn.top - map.top]);
-    return { left: at.x, top: at.y, right: at.x + drawn.width, bottom: at.y + drawn.height };
+    const drawn = boxIn(element.firstElementChild || element, this._map.getContainer());
+    return moveBox(drawn, this._map.containerPointToLayerPoint([0, 0]));
   }
 }
 
